@@ -1,0 +1,77 @@
+from django.contrib import admin
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+
+from connections.forms import ConnectionForm
+from connections.models import Connection
+from connections.services import connection_delete, connection_save, connection_snapshot
+from rostering.admin_base import DistrictScopedAdmin
+from rostering.audit import remote_addr_of
+
+SECRET_POST_FIELDS = ("new_client_secret", "new_certificate")
+
+
+@admin.register(Connection)
+class ConnectionAdmin(DistrictScopedAdmin):
+    form = ConnectionForm
+    list_display = ["name", "district", "kind", "base_url", "enabled", "last_test_status"]
+    list_filter = ["kind", "enabled", "district"]
+    search_fields = ["name", "base_url", "client_id"]
+    readonly_fields = ["last_test_at", "last_test_message"]
+    fieldsets = [
+        (None, {"fields": ["district", "name", "kind", "enabled"]}),
+        (
+            "Aeries credentials",
+            {
+                "fields": [
+                    "base_url",
+                    "client_id",
+                    "new_client_secret",
+                    "new_certificate",
+                    "school_codes",
+                ]
+            },
+        ),
+        ("Last connection test", {"fields": ["last_test_at", "last_test_message"]}),
+        ("Notes", {"fields": ["notes"], "classes": ["collapse"]}),
+    ]
+    # Reviewers read a connection without any secret field on the page.
+    reviewer_fieldsets = [
+        (None, {"fields": ["district", "name", "kind", "enabled"]}),
+        ("Aeries credentials", {"fields": ["base_url", "client_id", "school_codes"]}),
+        ("Last connection test", {"fields": ["last_test_at", "last_test_message"]}),
+        ("Notes", {"fields": ["notes"]}),
+    ]
+
+    @admin.display(description="Last test", boolean=False)
+    def last_test_status(self, obj: Connection) -> str:
+        if obj.last_test_at is None:
+            return "Not tested"
+        return "Healthy" if obj.last_test_ok else "Failing"
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self.reviewer_fieldsets
+        return self.fieldsets
+
+    @method_decorator(sensitive_post_parameters(*SECRET_POST_FIELDS))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        before = connection_snapshot(Connection.objects.get(pk=obj.pk)) if change else None
+        connection_save(
+            connection=obj,
+            actor=request.user,
+            before=before,
+            new_secret=form.cleaned_data.get("new_client_secret", ""),
+            new_certificate=form.cleaned_data.get("new_certificate", ""),
+            remote_addr=remote_addr_of(request),
+        )
+
+    def delete_model(self, request, obj):
+        connection_delete(connection=obj, actor=request.user, remote_addr=remote_addr_of(request))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -1,0 +1,105 @@
+"""Creating and changing connections: validation, secrets, audit."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from connections.models import Connection
+from connections.url_validation import sis_url_normalise
+from rostering.audit import audit_changes, audit_record
+from rostering.models import AuditEvent, District
+
+SNAPSHOT_FIELDS = (
+    "district",
+    "name",
+    "kind",
+    "base_url",
+    "client_id",
+    "school_codes",
+    "enabled",
+    "notes",
+)
+SECRET_REQUIRED = {
+    Connection.Kind.ONEROSTER: "Enter the Consumer Secret shown on Aeries' API Security page.",
+    Connection.Kind.AERIES_API: "Paste the Aeries API certificate shown on the API Security page.",
+}
+CLIENT_ID_REQUIRED = "Enter the Consumer ID shown on Aeries' API Security page."
+
+
+def connection_snapshot(connection: Connection) -> dict:
+    """The audited, non-secret state of a connection (secrets only as 'set')."""
+    snapshot = {f: getattr(connection, f, None) for f in SNAPSHOT_FIELDS}
+    snapshot["district"] = str(connection.district) if connection.district_id else None
+    return snapshot
+
+
+def connection_credentials_check(*, connection: Connection) -> None:
+    """Raises ValidationError naming what is missing for the connection's kind."""
+    errors = {}
+    if connection.kind == Connection.Kind.ONEROSTER:
+        if not connection.client_id:
+            errors["client_id"] = CLIENT_ID_REQUIRED
+        if not connection.client_secret:
+            errors["client_secret"] = SECRET_REQUIRED[connection.kind]
+    elif not connection.certificate:
+        errors["certificate"] = SECRET_REQUIRED[connection.kind]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def connection_save(
+    *,
+    connection: Connection,
+    actor: AbstractBaseUser | None,
+    before: dict | None,
+    new_secret: str = "",
+    new_certificate: str = "",
+    source: str = "admin",
+    remote_addr: str | None = None,
+) -> Connection:
+    """Saves a new or changed connection and audits what changed.
+
+    `before` is `connection_snapshot()` of the stored row (None when new). Blank
+    secrets keep the stored value.
+    """
+    connection.base_url = sis_url_normalise(url=connection.base_url)
+    if new_secret:
+        connection.client_secret = new_secret.strip()
+    if new_certificate:
+        connection.certificate = new_certificate.strip()
+    connection_credentials_check(connection=connection)
+    created = connection.pk is None
+    connection.save()
+    after = connection_snapshot(connection)
+    if new_secret:
+        after["client_secret"] = "changed"
+    if new_certificate:
+        after["certificate"] = "changed"
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+        obj=connection,
+        changes=audit_changes(before=before or {}, after=after),
+        source=source,
+        remote_addr=remote_addr,
+    )
+    return connection
+
+
+@transaction.atomic
+def connection_delete(
+    *, connection: Connection, actor: AbstractBaseUser | None, remote_addr: str | None = None
+) -> None:
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.DELETE,
+        obj=connection,
+        changes=audit_changes(before=connection_snapshot(connection), after={}),
+        remote_addr=remote_addr,
+    )
+    connection.delete()
+
+
+def district_get_or_create(*, name: str) -> tuple[District, bool]:
+    return District.objects.get_or_create(name=name)
