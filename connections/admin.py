@@ -50,9 +50,18 @@ class ConnectionAdmin(DistrictScopedAdmin):
         return "Healthy" if obj.last_test_ok else "Failing"
 
     def get_fieldsets(self, request, obj=None):
-        if obj is not None and not self.has_change_permission(request, obj):
+        if obj is None:
+            return [fs for fs in self.fieldsets if fs[0] != "Last connection test"]
+        if not self.has_change_permission(request, obj):
             return self.reviewer_fieldsets
         return self.fieldsets
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        managed = self._access(request).managed
+        if managed is not None and len(managed) == 1:
+            initial.setdefault("district", next(iter(managed)))
+        return initial
 
     @method_decorator(sensitive_post_parameters(*SECRET_POST_FIELDS))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

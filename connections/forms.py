@@ -15,6 +15,7 @@ class ConnectionForm(forms.ModelForm):
         label="Aeries URL",
         max_length=500,
         assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField", "size": 60}),
         help_text=Connection._meta.get_field("base_url").help_text,
     )
 

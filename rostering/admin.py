@@ -3,6 +3,10 @@ from django.contrib import admin
 from rostering.admin_base import AuditedAdmin, DistrictScopedAdmin
 from rostering.models import AuditEvent, District, Membership, School
 
+admin.site.site_header = "Autoroster"
+admin.site.site_title = "Autoroster"
+admin.site.index_title = "Rostering console"
+
 
 class SchoolInline(admin.TabularInline):
     model = School

@@ -65,7 +65,8 @@ def test_secret_never_in_admin_html(request, client, connection, who):
 def test_reviewer_page_has_no_secret_fields(client, reviewer, connection):
     client.force_login(reviewer)
     body = client.get(reverse("admin:connections_connection_change", args=[connection.pk]))
-    assert b"new_client_secret" not in body.content
+    assert b'name="new_client_secret"' not in body.content
+    assert b'name="new_certificate"' not in body.content
     assert b"Consumer Secret" not in body.content
 
 
