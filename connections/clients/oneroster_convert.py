@@ -1,0 +1,240 @@
+"""OneRoster 1.1 JSON rows → normalised records (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from connections.clients.convert_common import (
+    RowError,
+    convert_rows,
+    flag,
+    parse_date,
+    parse_datetime,
+    ref_id,
+    ref_ids,
+    required,
+    text,
+    text_list,
+)
+from rostering.records import (
+    ENTITY_ROLE,
+    ONEROSTER_CONTACT_ROLES,
+    ONEROSTER_PERSON_ROLES,
+    Entity,
+    SisClass,
+    SisContact,
+    SisCourse,
+    SisEnrollment,
+    SisPerson,
+    SisRowProblem,
+    SisSchool,
+    SisTerm,
+    Status,
+    grade_normalise,
+    school_type_guess,
+)
+
+# Aeries guardian sourcedIds: CNT_<StudentID>_<SequenceNumber>.
+CONTACT_ID = re.compile(r"^CNT_(?P<student>.+)_(?P<sequence>\d+)$")
+
+
+def _status(row: dict[str, Any]) -> str:
+    status = text(row.get("status")).lower()
+    return Status.TOBEDELETED if status in ("tobedeleted", "inactive", "deleted") else Status.ACTIVE
+
+
+def _modified(row: dict[str, Any]) -> Any:
+    return parse_datetime(row.get("dateLastModified"))
+
+
+def _grades(value: Any) -> tuple[str, ...]:
+    grades = (grade_normalise(item) for item in text_list(value))
+    return tuple(dict.fromkeys(grade for grade in grades if grade))
+
+
+def school_from_org(row: dict[str, Any]) -> list[SisSchool]:
+    org_type = text(row.get("type")).lower()
+    if org_type and org_type != "school":
+        return []  # the district org ("0") and departments are not schools
+    sourced_id = required(row, "sourcedId")
+    name = text(row.get("name"))
+    code = text(row.get("identifier")) or sourced_id
+    school_type = school_type_guess(name=name)
+    return [SisSchool(sourced_id, name, code, school_type, _status(row), _modified(row))]
+
+
+def term_from_session(row: dict[str, Any]) -> list[SisTerm]:
+    sourced_id = required(row, "sourcedId")
+    start = parse_date(row.get("startDate"), field="startDate")
+    end = parse_date(row.get("endDate"), field="endDate")
+    school = ref_id(row.get("org")) or ref_id(row.get("school"))
+    year = text(row.get("schoolYear")) or (str(end.year) if end else "")
+    return [
+        SisTerm(
+            sourced_id,
+            text(row.get("title")),
+            text(row.get("type")) or "term",
+            start,
+            end,
+            school,
+            ref_id(row.get("parent")),
+            year,
+            _status(row),
+            _modified(row),
+        )
+    ]
+
+
+def course_from_row(row: dict[str, Any]) -> list[SisCourse]:
+    sourced_id = required(row, "sourcedId")
+    return [
+        SisCourse(
+            sourced_id,
+            text(row.get("title")),
+            text(row.get("courseCode")) or sourced_id,
+            ref_id(row.get("org")) or ref_id(row.get("school")),
+            _grades(row.get("grades")),
+            _status(row),
+            _modified(row),
+        )
+    ]
+
+
+def class_from_row(row: dict[str, Any]) -> list[SisClass]:
+    sourced_id = required(row, "sourcedId")
+    return [
+        SisClass(
+            sourced_id,
+            text(row.get("title")),
+            text(row.get("classCode")),
+            text(row.get("classType")) or "scheduled",
+            ref_id(row.get("school")),
+            ref_id(row.get("course")),
+            ref_ids(row.get("terms")),
+            _grades(row.get("grades")),
+            text_list(row.get("subjects")),
+            text_list(row.get("periods")),
+            text(row.get("location")),
+            _status(row),
+            _modified(row),
+        )
+    ]
+
+
+def enrollment_from_row(row: dict[str, Any]) -> list[SisEnrollment]:
+    class_id = ref_id(row.get("class"))
+    user_id = ref_id(row.get("user"))
+    if not class_id:
+        raise RowError("class", "class is missing")
+    if not user_id:
+        raise RowError("user", "user is missing")
+    # Aeries always sends one; the fallback keeps both clients' ids identical.
+    sourced_id = text(row.get("sourcedId")) or f"{class_id}_{user_id}"
+    return [
+        SisEnrollment(
+            sourced_id,
+            class_id,
+            user_id,
+            ref_id(row.get("school")),
+            text(row.get("role")).lower() or "student",
+            flag(row.get("primary"), default=False),
+            parse_date(row.get("beginDate"), field="beginDate"),
+            parse_date(row.get("endDate"), field="endDate"),
+            _status(row),
+            _modified(row),
+        )
+    ]
+
+
+def _user_ids(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list):
+        return ()
+    pairs = (
+        (text(item.get("type")), text(item.get("identifier")))
+        for item in value
+        if isinstance(item, dict)
+    )
+    return tuple(pair for pair in pairs if pair[1])
+
+
+def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
+    """The user as a person of the entity's role; [] when it has another role.
+
+    A server that ignores the role filter then still yields each user once, in
+    the pass of its own role.
+    """
+    sourced_id = required(row, "sourcedId")
+    raw_role = text(row.get("role")).lower()
+    role = ONEROSTER_PERSON_ROLES.get(raw_role) if raw_role else ENTITY_ROLE[entity]
+    if role != ENTITY_ROLE[entity]:
+        return []
+    status = _status(row)
+    return [
+        SisPerson(
+            sourced_id=sourced_id,
+            role=role,
+            given_name=text(row.get("givenName")),
+            family_name=text(row.get("familyName")),
+            middle_name=text(row.get("middleName")),
+            email=text(row.get("email")),
+            username=text(row.get("username")),
+            identifier=text(row.get("identifier")),
+            user_ids=_user_ids(row.get("userIds")),
+            grades=_grades(row.get("grades")),
+            school_sourced_ids=ref_ids(row.get("orgs")),
+            enabled=flag(row.get("enabledUser"), default=status == Status.ACTIVE),
+            status=status,
+            date_last_modified=_modified(row),
+            phone=text(row.get("phone")) or text(row.get("sms")),
+            agent_sourced_ids=ref_ids(row.get("agents")),
+        )
+    ]
+
+
+def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
+    """One SisContact per student the guardian is linked to.
+
+    The student comes from the guardian's own `agents`, else from the Aeries id
+    CNT_<StudentID>_<Seq>; the order is the Aeries sequence number (primary = 1),
+    which the native client reads too, so both kinds agree.
+    """
+    sourced_id = required(row, "sourcedId")
+    role = text(row.get("role")).lower()
+    if role and role not in ONEROSTER_CONTACT_ROLES:
+        return []
+    match = CONTACT_ID.match(sourced_id)
+    students = ref_ids(row.get("agents")) or ((match.group("student"),) if match else (None,))
+    order = int(match.group("sequence")) if match else 1
+    fields = {
+        "given_name": text(row.get("givenName")),
+        "family_name": text(row.get("familyName")),
+        "email": text(row.get("email")),
+        "phone": text(row.get("phone")) or text(row.get("sms")),
+        "relationship": role or "guardian",
+        "primary": order == 1,
+        "order": order,
+        "status": _status(row),
+        "date_last_modified": _modified(row),
+    }
+    return [SisContact(sourced_id=sourced_id, student_sourced_id=s, **fields) for s in students]
+
+
+def oneroster_rows_convert(
+    *, entity: Entity, rows: Iterable[Any]
+) -> tuple[list[Any], list[SisRowProblem]]:
+    """Convert one page of OneRoster rows for an entity into records and row problems."""
+    if entity in ENTITY_ROLE:
+        return convert_rows(
+            entity=entity, rows=rows, convert=lambda row: person_from_user(row, entity=entity)
+        )
+    converters = {
+        Entity.SCHOOLS: school_from_org,
+        Entity.TERMS: term_from_session,
+        Entity.COURSES: course_from_row,
+        Entity.CLASSES: class_from_row,
+        Entity.ENROLLMENTS: enrollment_from_row,
+        Entity.CONTACTS: contacts_from_user,
+    }
+    return convert_rows(entity=entity, rows=rows, convert=converters[entity])
