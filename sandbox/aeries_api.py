@@ -1,0 +1,219 @@
+"""Aeries native API v5 under `{base}api/v5/`, authenticated by the AERIES-CERT header."""
+
+import time
+from collections.abc import Callable
+
+import orjson
+
+from sandbox import native_records as nr
+from sandbox.store import Store
+from sandbox.switches import Switches
+from sandbox.wire import Request, Response, json_response
+
+API_ROOT = "api/v5/"
+DENIED = "Authorization has been denied for this request."
+SCHOOL_ROUTES = {
+    "terms": "terms",
+    "students": "student_data",
+    "teachers": "teacher_data",
+    "sections": "master_schedule",
+    "contacts": "student_data",
+}
+
+
+def message(status: int, text: str) -> Response:
+    return json_response(status, {"Message": text})
+
+
+def array(rows: list[bytes]) -> bytes:
+    return b"[" + b",".join(rows) + b"]"
+
+
+class Groups:
+    """The district regrouped the way the native API serves it, rebuilt per data version."""
+
+    def __init__(self, store: Store) -> None:
+        d = store.district
+        self.people = d.people
+        self.schools = {s.code: s for s in d.schools}
+        self.students: dict[str, list] = {c: [] for c in self.schools}
+        self.contacts: dict[str, list] = {c: [] for c in self.schools}
+        self.teachers: dict[str, list] = {c: [] for c in self.schools}
+        self.staff = sorted((p for p in d.people.values() if p.staff_id), key=lambda p: p.staff_id)
+        for person in sorted(d.people.values(), key=lambda p: p.sourced_id):
+            if person.role == "student":
+                self.students[person.school_codes[0]].append(person)
+            elif person.student_id and person.school_codes[0] in self.contacts:
+                self.contacts[person.school_codes[0]].append(person)
+        for person in self.staff:
+            for code in person.teacher_numbers:
+                self.teachers[code].append(person)
+        self.sections = {c: {} for c in self.schools}
+        for section in d.sections:
+            if section.class_type == "scheduled":
+                self.sections[section.school_code][section.number] = section
+        self.rosters: dict[str, list] = {}
+        for e in d.enrollments:
+            if e.role == "student" and e.user_id in self.people:
+                self.rosters.setdefault(e.class_id, []).append(self.people[e.user_id])
+
+
+class AeriesApi:
+    """Answers native v5 requests; rows are serialized once per data version."""
+
+    def __init__(self, *, store: Store, certificate: str, switches: Switches) -> None:
+        self.store = store
+        self.certificate = certificate
+        self.switches = switches
+        self.version = -1
+        self.groups: Groups | None = None
+        self.cache: dict[tuple, list[bytes]] = {}
+
+    def handle(self, request: Request) -> Response:
+        parts = [p for p in request.path[len(API_ROOT) :].split("/") if p]
+        if parts == ["systeminfo"]:
+            return json_response(
+                200,
+                {
+                    "LocalDateTime": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "LocalTimeZoneName": "Pacific Standard Time",
+                    "AeriesVersion": "10.24.0930.1",
+                    "DatabaseYear": "2026-2027",
+                    "Sandbox": True,
+                },
+            )
+        if request.headers.get("aeries-cert") != self.certificate:
+            return message(401, DENIED)
+        try:
+            response = self.route(request, parts)
+        except ValueError:
+            return message(400, "The request is invalid.")
+        start = request.query.get("StartingRecord")
+        response.page_key = ("/".join(parts), int(start) - 1 if start else 0)
+        return response
+
+    def current(self) -> Groups:
+        with self.store.lock:
+            if self.version != self.store.version or self.groups is None:
+                self.groups, self.cache = Groups(self.store), {}
+                self.version = self.store.version
+            return self.groups
+
+    def rows(self, key: tuple, make: Callable[[Groups], list[dict]]) -> list[bytes]:
+        with self.store.lock:
+            groups = self.current()
+            if key not in self.cache:
+                self.cache[key] = [orjson.dumps(r) for r in make(groups)]
+            return self.cache[key]
+
+    def listing(self, request: Request, key: tuple, make) -> Response:
+        rows = self.rows(key, make)
+        start = int(request.query.get("StartingRecord") or 1)
+        end = int(request.query.get("EndingRecord") or len(rows))
+        return Response(200, array(rows[max(start, 1) - 1 : end]))
+
+    def route(self, request: Request, parts: list[str]) -> Response:
+        if parts[:1] == ["staff"] and len(parts) <= 2:
+            if not self.switches.permissions["staff_data"]:
+                return message(403, "The certificate lacks the 'Staff Data' read permission.")
+            return self.staff(request, parts[1:])
+        if parts[:1] != ["schools"] or len(parts) > 6:
+            return message(
+                404, f"No HTTP resource was found that matches the request URI '{request.path}'."
+            )
+        if not self.switches.permissions["schools"]:
+            return message(403, "The certificate lacks the 'Schools' read permission.")
+        if len(parts) == 1:
+            return self.listing(
+                request, ("schools",), lambda g: [self.school(g, c) for c in g.schools]
+            )
+        code = parts[1]
+        if code not in self.current().schools:
+            return message(404, f"School {code} was not found.")
+        if len(parts) == 2:
+            return Response(200, self.rows(("school", code), lambda g: [self.school(g, code)])[0])
+        return self.school_route(request, code, parts[2:])
+
+    def school(self, g: Groups, code: str) -> dict:
+        terms = [
+            s for s in self.store.district.sessions if s.school_code == code and s.kind == "term"
+        ]
+        school = g.schools[code]
+        return nr.school_native(school, g.people.get(school.principal_id), terms)
+
+    def school_route(self, request: Request, code: str, rest: list[str]) -> Response:
+        permission = SCHOOL_ROUTES.get(rest[0])
+        if permission is None:
+            return message(
+                404, f"No HTTP resource was found that matches the request URI '{request.path}'."
+            )
+        if rest[2:] == ["students"]:
+            permission = "class_schedules"
+        if not self.switches.permissions[permission]:
+            label = permission.replace("_", " ").title()
+            return message(403, f"The certificate lacks the '{label}' read permission.")
+        handler = getattr(self, f"school_{rest[0]}")
+        return handler(request, code, rest[1:])
+
+    def school_terms(self, request: Request, code: str, rest: list[str]) -> Response:
+        return self.listing(request, ("terms", code), lambda g: self.school(g, code)["Terms"])
+
+    def school_students(self, request: Request, code: str, rest: list[str]) -> Response:
+        def make(g: Groups) -> list[dict]:
+            students = g.students[code]
+            if rest[:1] == ["grade"] and len(rest) == 2:
+                students = [p for p in students if nr.native_grade(p) == int(rest[1])]
+            elif rest:
+                students = [p for p in students if p.sourced_id == rest[0]]
+            return [self.student(g, p) for p in students]
+
+        return self.listing(request, ("students", code, *rest), make)
+
+    def student(self, g: Groups, person) -> dict:
+        first = g.people.get(person.contact_ids[0]) if person.contact_ids else None
+        return nr.student_native(person, first.email if first else "")
+
+    def school_teachers(self, request: Request, code: str, rest: list[str]) -> Response:
+        def make(g: Groups) -> list[dict]:
+            return [
+                nr.teacher_native(p, code)
+                for p in g.teachers[code]
+                if not rest or str(p.teacher_numbers[code]) == rest[0]
+            ]
+
+        return self.listing(request, ("teachers", code, *rest), make)
+
+    def school_sections(self, request: Request, code: str, rest: list[str]) -> Response:
+        def make(g: Groups) -> list[dict]:
+            sections = g.sections[code]
+            if rest[1:] == ["students"]:
+                section = sections.get(rest[0])
+                roster = g.rosters.get(section.sourced_id, []) if section else []
+                return [self.student(g, p) for p in roster]
+            chosen = (
+                [sections[rest[0]]]
+                if rest and rest[0] in sections
+                else ([] if rest else list(sections.values()))
+            )
+            return [
+                nr.section_native(s, [g.people[i] for i in s.staff_ids if i in g.people])
+                for s in chosen
+            ]
+
+        return self.listing(request, ("sections", code, *rest), make)
+
+    def school_contacts(self, request: Request, code: str, rest: list[str]) -> Response:
+        def make(g: Groups) -> list[dict]:
+            return [
+                nr.contact_native(c, g.people[c.student_id])
+                for c in g.contacts[code]
+                if not rest or c.student_id == rest[0]
+            ]
+
+        return self.listing(request, ("contacts", code, *rest), make)
+
+    def staff(self, request: Request, rest: list[str]) -> Response:
+        def make(g: Groups) -> list[dict]:
+            return [nr.staff_native(p) for p in g.staff if not rest or str(p.staff_id) == rest[0]]
+
+        return self.listing(request, ("staff", *rest), make)

@@ -1,0 +1,146 @@
+"""Aeries v5 API records (PascalCase) of the generated district."""
+
+from sandbox.model import YEAR_END, YEAR_START, Person, School, Section, Session
+
+ADDRESSES = ("1200 Main Street", "455 Oak Avenue", "78 Mission Road", "3100 Valley Boulevard")
+
+
+def native_date(day: str) -> str | None:
+    return f"{day}T00:00:00" if day else None
+
+
+def inactive_code(person: Person) -> str:
+    return "I" if person.status != "active" or person.leave_date else ""
+
+
+def native_grade(person: Person) -> int | None:
+    # "14" fits Aeries' numeric grade; "Grade 3" does not, so that bad row shows as 3.
+    return int(person.grade_label) if person.grade_label.isdigit() else person.grade
+
+
+def term_native(session: Session) -> dict:
+    return {
+        "TermCode": session.term_code,
+        "TermDescription": session.title,
+        "StartDate": native_date(session.start),
+        "EndDate": native_date(session.end),
+    }
+
+
+def school_native(school: School, principal: Person | None, terms: list[Session]) -> dict:
+    n = int(school.code)
+    return {
+        "SchoolCode": n,
+        "Name": school.name,
+        "InactiveStatusCode": "",
+        "LowGradeLevel": school.grades[0],
+        "HighGradeLevel": school.grades[-1],
+        "PrincipalName": f"{principal.given_name} {principal.family_name}" if principal else "",
+        "PrincipalEmailAddress": principal.email if principal else "",
+        "Address": ADDRESSES[n % len(ADDRESSES)],
+        "AddressCity": "Riverside",
+        "AddressState": "CA",
+        "AddressZipCode": f"92{n % 1000:03d}",
+        "Terms": [term_native(t) for t in terms],
+    }
+
+
+def student_native(person: Person, parent_email: str) -> dict:
+    return {
+        "StudentID": int(person.sourced_id),
+        "SchoolCode": int(person.school_codes[0]),
+        "StudentNumber": person.student_number,
+        "StateStudentID": person.state_id,
+        "FirstName": person.given_name,
+        "LastName": person.family_name,
+        "MiddleName": person.middle_name,
+        "Gender": person.gender,
+        "Grade": native_grade(person),
+        "Birthdate": native_date(person.birth_date),
+        "StudentEmailAddress": person.email,
+        "ParentEmailAddress": parent_email,
+        "NetworkLoginID": person.username,
+        "InactiveStatusCode": inactive_code(person),
+        "SchoolEnterDate": native_date(person.enter_date or YEAR_START),
+        "SchoolLeaveDate": native_date(person.leave_date),
+        "HomeRoomTeacherNumber": person.homeroom_teacher,
+        "FamilyKey": int(person.sourced_id) % 70000 + 10000,
+    }
+
+
+def staff_native(person: Person) -> dict:
+    return {
+        "ID": person.staff_id,
+        "FirstName": person.given_name,
+        "LastName": person.family_name,
+        "MiddleName": person.middle_name,
+        "EmailAddress": person.email,
+        "UserName": person.username,
+        "NetworkLoginID": person.username,
+        "PrimaryAeriesSchool": int(person.school_codes[0]),
+        "InactiveStatusCode": inactive_code(person),
+        "Title": person.title,
+        "SchoolAccessPermissions": [
+            {"SchoolCode": int(c), "ReadOnlyAccess": False} for c in person.school_codes if c != "0"
+        ],
+    }
+
+
+def teacher_native(person: Person, school_code: str) -> dict:
+    return {
+        "SchoolCode": int(school_code),
+        "TeacherNumber": person.teacher_numbers[school_code],
+        "DisplayName": f"{person.family_name}, {person.given_name[:1]}",
+        "FirstName": person.given_name,
+        "LastName": person.family_name,
+        "EmailAddress": person.email,
+        "StaffID1": person.staff_id,
+        "StaffID2": 0,
+        "StaffID3": 0,
+        "InactiveStatusCode": inactive_code(person),
+    }
+
+
+def section_native(section: Section, staff: list[Person]) -> dict:
+    numbers = [p.teacher_numbers.get(section.school_code, 0) for p in staff] + [0, 0, 0]
+    return {
+        "SchoolCode": int(section.school_code),
+        "SectionNumber": int(section.number),
+        "CourseID": section.course_number,
+        "Semester": "Y",
+        "Period": section.period,
+        "Room": section.room,
+        "LowGrade": min(section.grades),
+        "HighGrade": max(section.grades),
+        "TeacherNumber1": numbers[0],
+        "TeacherNumber2": numbers[1],
+        "TeacherNumber3": numbers[2],
+        "SectionStaffMembers": [
+            {
+                "StaffID": p.staff_id,
+                "IsPrimaryTeacher": i == 0,
+                "StartDate": native_date(YEAR_START),
+                "EndDate": native_date(YEAR_END),
+            }
+            for i, p in enumerate(staff)
+        ],
+        "InactiveStatusCode": "" if section.status == "active" else "I",
+    }
+
+
+def contact_native(contact: Person, student: Person) -> dict:
+    return {
+        "StudentID": int(student.sourced_id),
+        "SchoolCode": int(student.school_codes[0]),
+        "SequenceNumber": contact.sequence,
+        "FirstName": contact.given_name,
+        "LastName": contact.family_name,
+        "RelationshipToStudentCode": contact.relationship,
+        "EmailAddress": contact.email,
+        "HomePhone": contact.phone if contact.lives_with else "",
+        "WorkPhone": "",
+        "CellPhone": contact.phone,
+        "AccessToPortal": "Y" if contact.sequence == 1 else "N",
+        "ContactOrder": contact.sequence,
+        "LivesWithStudentIndicator": "Y" if contact.lives_with else "N",
+    }
