@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from connections.models import Connection
 from rostering.models import District, Membership, School
@@ -56,3 +57,15 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     base_url = "https://district.aeries.net/aeries/"
     client_id = "consumer-id-123"
     client_secret = "s3cr3t-consumer-value"
+
+
+class SisSchoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rostering.SisSchool"
+
+    connection = factory.SubFactory(ConnectionFactory)
+    sourced_id = factory.Sequence(lambda n: str(900 + n))
+    name = factory.Sequence(lambda n: f"SIS School {n}")
+    school_code = factory.SelfAttribute("sourced_id")
+    school_type = "elementary"
+    last_seen_at = factory.LazyFunction(timezone.now)
