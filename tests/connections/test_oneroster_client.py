@@ -1,0 +1,456 @@
+"""OneRosterClient against responses fakes: token, paging edge cases, diagnosis."""
+
+from __future__ import annotations
+
+import base64
+import random
+import time
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, unquote_plus, urlsplit
+
+import orjson
+import pytest
+import responses
+
+from connections.clients import OneRosterClient, client_for, errors
+from connections.clients.credentials import SisCredentials
+from connections.clients.oneroster import SCOPES
+from rostering.records import Entity, Role
+
+BASE = "https://district.example.org/aeries/"
+API = BASE + "ims/oneroster/v1p1/"
+TOKEN_URL = BASE + "token"
+SECRET = "consumer-secret-0123456789"
+
+
+def credentials(**overrides) -> SisCredentials:
+    values = {
+        "kind": "oneroster",
+        "base_url": "https://district.example.org/aeries",
+        "client_id": "consumer-id",
+        "client_secret": SECRET,
+    }
+    return SisCredentials(**{**values, **overrides})
+
+
+def client(**options) -> OneRosterClient:
+    creds = options.pop("creds", None) or credentials()
+    settings = {"max_retry_seconds": 1.0, "backoff_base": 0.01, "concurrency": 1, **options}
+    return client_for(creds, **settings)
+
+
+def add_token(*, token: str = "tok-1", expires_in: int = 3600, headers=None) -> None:
+    responses.post(
+        TOKEN_URL,
+        json={"access_token": token, "token_type": "bearer", "expires_in": expires_in},
+        headers=headers or {},
+    )
+
+
+def user(sourced_id: str, role: str = "student", **fields) -> dict:
+    return {"sourcedId": sourced_id, "role": role, "status": "active", **fields}
+
+
+def add_list(path: str, key: str, rows: list) -> FakeCollection:
+    fake = FakeCollection(key, rows)
+    responses.add_callback(responses.GET, API + path, callback=fake)
+    return fake
+
+
+class FakeCollection:
+    """A OneRoster list endpoint honouring limit/offset up to a server-side cap."""
+
+    def __init__(self, key, rows, *, cap=None, total=True, link=None, latency=0.0):
+        self.key, self.rows, self.cap = key, rows, cap
+        self.total, self.link, self.latency = total, link, latency
+        self.offsets: list[int] = []
+
+    def __call__(self, request):
+        query = parse_qs(urlsplit(request.url).query)
+        limit = int(query.get("limit", ["100"])[0])
+        offset = int(query.get("offset", ["0"])[0])
+        self.offsets.append(offset)
+        if self.latency:
+            time.sleep(random.uniform(0, self.latency))
+        size = min(limit, self.cap or limit)
+        page = self.rows[offset : offset + size]
+        headers = {"X-Total-Count": str(len(self.rows))} if self.total else {}
+        if self.link and offset + size < len(self.rows):
+            path = urlsplit(request.url).path
+            target = f"{path}?limit={size}&offset={offset + size}"
+            url = target if self.link == "relative" else f"https://district.example.org{target}"
+            headers["Link"] = f'<{url}>; rel="next"'
+        return 200, headers, orjson.dumps({self.key: page})
+
+
+@responses.activate
+def test_token_request_basic_auth_scopes_and_bearer_reuse():
+    add_token()
+    add_list("schools", "orgs", [{"sourcedId": "994", "type": "school"}])
+    add_list("terms", "academicSessions", [])
+
+    with client() as sis:
+        list(sis.iter_pages(Entity.SCHOOLS))
+        list(sis.iter_pages(Entity.TERMS))
+
+    token_call = responses.calls[0].request
+    expected = base64.b64encode(f"consumer-id:{SECRET}".encode()).decode()
+    assert token_call.headers["Authorization"] == f"Basic {expected}"
+    form = parse_qs(token_call.body)
+    assert form["grant_type"] == ["client_credentials"]
+    assert form["scope"][0].split() == list(SCOPES)
+    assert [call.request.url.split("?")[0] for call in responses.calls].count(TOKEN_URL) == 1
+    assert responses.calls[1].request.headers["Authorization"] == "Bearer tok-1"
+
+
+@responses.activate
+def test_token_cookie_is_sent_on_every_later_call():
+    add_token(headers={"Set-Cookie": "ARRAffinity=node7; Path=/"})
+    add_list("students", "users", [user("1")])
+    add_list("teachers", "users", [])
+
+    with client() as sis:
+        list(sis.iter_pages(Entity.STUDENTS))
+        list(sis.iter_pages(Entity.TEACHERS))
+
+    assert all(
+        "ARRAffinity=node7" in call.request.headers["Cookie"] for call in responses.calls[1:]
+    )
+
+
+@responses.activate
+def test_token_expiry_mid_run_renews_once():
+    now = [0.0]
+    add_token(token="tok-1", expires_in=100)
+    add_token(token="tok-2", expires_in=100)
+    students = FakeCollection("users", [user(str(n)) for n in range(4)], cap=2, total=False)
+    responses.add_callback(responses.GET, API + "students", callback=students)
+
+    with client(clock=lambda: now[0]) as sis:
+        pages = sis.iter_pages(Entity.STUDENTS)
+        next(pages)
+        now[0] = 95.0  # past expires_in minus the renewal margin
+        rest = list(pages)
+
+    assert sum(len(page.records) for page in rest) == 2
+    bearers = [
+        c.request.headers.get("Authorization") for c in responses.calls if "/v1p1/" in c.request.url
+    ]
+    assert bearers == ["Bearer tok-1", "Bearer tok-2", "Bearer tok-2"]
+
+
+@responses.activate
+def test_401_on_data_call_reauthenticates_once_then_fails():
+    add_token(token="tok-1")
+    add_token(token="tok-2")
+    add_token(token="tok-3")
+    responses.get(API + "classes", status=401)
+    add_list("classes", "classes", [{"sourcedId": "994_1"}])
+    responses.get(API + "courses", status=401)
+    responses.get(API + "courses", status=401)
+
+    with client() as sis:
+        pages = list(sis.iter_pages(Entity.CLASSES))
+        with pytest.raises(errors.SisAuthError) as caught:
+            list(sis.iter_pages(Entity.COURSES))
+
+    assert pages[0].records[0].sourced_id == "994_1"
+    assert errors.BAD_CREDENTIALS_FIX in str(caught.value)
+    assert "tok-" not in str(caught.value)
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("status", "body", "error", "phrase"),
+    [
+        (404, "<html>Not found</html>", errors.SisWrongUrlError, errors.WRONG_URL_FIX),
+        (401, "", errors.SisAuthError, errors.BAD_CREDENTIALS_FIX),
+        (400, '{"error": "invalid_client"}', errors.SisAuthError, errors.BAD_CREDENTIALS_FIX),
+        (500, "OneRoster is not enabled", errors.SisOneRosterDisabledError, "IIS reset"),
+    ],
+)
+def test_token_failures_are_diagnosed(status, body, error, phrase):
+    responses.post(TOKEN_URL, status=status, body=body)
+
+    with client() as sis, pytest.raises(error) as caught:
+        sis.authenticate()
+
+    assert phrase in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+@responses.activate
+def test_token_answered_by_a_login_page_is_not_json():
+    responses.post(TOKEN_URL, body="<html><body>Aeries login: Password</body></html>")
+
+    with client() as sis, pytest.raises(errors.SisNotJsonError) as caught:
+        sis.authenticate()
+
+    assert errors.NOT_JSON_KIND_LOGIN in str(caught.value)
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("entity", "path", "permission"),
+    [
+        (Entity.STUDENTS, "students", "Student Data"),
+        (Entity.SCHOOLS, "schools", "Schools"),
+        (Entity.TERMS, "terms", "Terms"),
+        (Entity.TEACHERS, "teachers", "Teacher Data"),
+        (Entity.STAFF, "users", "Staff Data"),
+        (Entity.ADMINISTRATORS, "users", "Staff Data"),
+        (Entity.CLASSES, "classes", "Master Schedule"),
+        (Entity.COURSES, "courses", "Course Data"),
+        (Entity.ENROLLMENTS, "enrollments", "Classes / Class Schedules"),
+    ],
+)
+def test_403_names_the_aeries_permission(entity, path, permission):
+    add_token()
+    responses.get(API + path, status=403)
+
+    with client() as sis, pytest.raises(errors.SisPermissionError) as caught:
+        list(sis.iter_pages(entity))
+
+    assert caught.value.permission == permission
+    assert f"grant READ permission for {permission} in API Security" in str(caught.value)
+
+
+@responses.activate
+def test_status_info_set_description_is_kept():
+    add_token()
+    body = {
+        "statusInfoSet": [
+            {
+                "imsx_codeMajor": "failure",
+                "imsx_severity": "error",
+                "imsx_description": "Invalid filter field: dateLastModifed",
+                "imsx_CodeMinor": {
+                    "imsx_codeMinorField": [
+                        {
+                            "imsx_codeMinorFieldName": "TargetEndSystem",
+                            "imsx_codeMinorFieldValue": "invalid_filter_field",
+                        }
+                    ]
+                },
+            }
+        ]
+    }
+    responses.get(API + "classes", status=400, json=body)
+
+    with client() as sis, pytest.raises(errors.SisRequestError) as caught:
+        list(sis.iter_pages(Entity.CLASSES))
+
+    assert caught.value.description == "Invalid filter field: dateLastModifed"
+    assert "HTTP 400" in str(caught.value)
+
+
+@responses.activate
+def test_collection_404_after_a_token_means_oneroster_is_not_answering():
+    add_token()
+    responses.get(
+        API + "schools", status=404, body="<html>404 - File or directory not found.</html>"
+    )
+
+    with client() as sis, pytest.raises(errors.SisOneRosterDisabledError) as caught:
+        sis.schools()
+
+    assert "OneRoster is not answering" in str(caught.value)
+    assert "IIS reset / application pool recycle" in str(caught.value)
+
+
+@responses.activate
+def test_server_capping_the_limit_is_followed_by_returned_count():
+    add_token()
+    fake = FakeCollection("users", [user(str(n)) for n in range(7)], cap=3)
+    responses.add_callback(responses.GET, API + "students", callback=fake)
+
+    with client(page_size=1000) as sis:
+        pages = list(sis.iter_pages(Entity.STUDENTS))
+
+    assert [p.sourced_id for page in pages for p in page.records] == [str(n) for n in range(7)]
+    assert fake.offsets == [0, 3, 6]
+    assert [page.offset for page in pages] == [0, 3, 6]
+    assert pages[0].total == 7
+
+
+@responses.activate
+@pytest.mark.parametrize("link", ["absolute", "relative"])
+def test_link_next_without_total_count_is_followed(link):
+    add_token()
+    fake = FakeCollection("users", [user(str(n)) for n in range(5)], cap=2, total=False, link=link)
+    responses.add_callback(responses.GET, API + "students", callback=fake)
+
+    with client(concurrency=4) as sis:
+        ids = [p.sourced_id for page in sis.iter_pages(Entity.STUDENTS) for p in page.records]
+
+    assert ids == ["0", "1", "2", "3", "4"]
+    assert fake.offsets == [0, 2, 4]
+
+
+@responses.activate
+def test_without_total_or_link_paging_stops_on_an_empty_page():
+    add_token()
+    fake = FakeCollection("users", [user(str(n)) for n in range(4)], cap=2, total=False)
+    responses.add_callback(responses.GET, API + "students", callback=fake)
+
+    with client() as sis:
+        pages = list(sis.iter_pages(Entity.STUDENTS))
+
+    assert [len(page.records) for page in pages] == [2, 2]
+    assert fake.offsets == [0, 2, 4]
+
+
+@responses.activate
+def test_a_server_repeating_a_page_is_stopped():
+    add_token()
+    responses.get(API + "students", json={"users": [user("1"), user("2")]})
+
+    with client() as sis, pytest.raises(errors.SisRepeatedPageError) as caught:
+        list(sis.iter_pages(Entity.STUDENTS))
+
+    assert "returned the same page twice" in str(caught.value)
+
+
+@responses.activate
+def test_concurrent_pages_arrive_in_order_each_record_once():
+    add_token(headers={"Set-Cookie": "ARRAffinity=node3; Path=/"})
+    rows = [user(f"{n:03d}") for n in range(103)]
+    fake = FakeCollection("users", rows, cap=5, latency=0.01)
+    responses.add_callback(responses.GET, API + "students", callback=fake)
+
+    with client(concurrency=4, page_size=5) as sis:
+        pages = list(sis.iter_pages(Entity.STUDENTS))
+
+    ids = [p.sourced_id for page in pages for p in page.records]
+    assert ids == [row["sourcedId"] for row in rows]
+    assert [page.offset for page in pages] == list(range(0, 103, 5))
+    assert sorted(fake.offsets) == list(range(0, 103, 5))
+    data_calls = [c for c in responses.calls if "/v1p1/" in c.request.url]
+    assert all("ARRAffinity=node3" in c.request.headers["Cookie"] for c in data_calls)
+
+
+@responses.activate
+def test_concurrent_threads_back_off_together_on_429():
+    add_token()
+    rows = [user(str(n)) for n in range(12)]
+    fake = FakeCollection("users", rows, cap=3)
+    busy = {"left": 1}
+
+    def callback(request):
+        if "offset=6" in request.url and busy["left"]:
+            busy["left"] -= 1
+            return 429, {"Retry-After": "0.05"}, b""
+        return fake(request)
+
+    responses.add_callback(responses.GET, API + "students", callback=callback)
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        time.sleep(seconds)
+
+    with client(concurrency=3, sleep=sleep, max_retry_seconds=5.0) as sis:
+        ids = [p.sourced_id for page in sis.iter_pages(Entity.STUDENTS) for p in page.records]
+
+    assert ids == [str(n) for n in range(12)]
+    assert sleeps and max(sleeps) <= 0.05 + 1e-6
+    assert sis.stats.retries == 1
+
+
+@responses.activate
+def test_envelope_key_variants_are_accepted():
+    add_token()
+    add_list("schools", "schools", [{"sourcedId": "994", "name": "Lincoln High"}])
+    add_list("terms", "terms", [{"sourcedId": "994_F", "title": "Fall"}])
+    add_list("students", "students", [user("1")])
+    add_list("teachers", "teachers", [user("TCH_5", "teacher")])
+
+    with client() as sis:
+        schools = sis.schools()
+        terms = [r for page in sis.iter_pages(Entity.TERMS) for r in page.records]
+        students = [r for page in sis.iter_pages(Entity.STUDENTS) for r in page.records]
+        teachers = [r for page in sis.iter_pages(Entity.TEACHERS) for r in page.records]
+
+    assert schools[0].school_type == "high"
+    assert terms[0].sourced_id == "994_F"
+    assert students[0].role is Role.STUDENT
+    assert teachers[0].sourced_id == "TCH_5"
+
+
+@responses.activate
+def test_role_passes_and_delta_filter():
+    add_token()
+    add_list("users", "users", [])
+    since = datetime(2026, 9, 1, 7, 30, tzinfo=UTC)
+
+    with client() as sis:
+        list(sis.iter_pages(Entity.STAFF, since=since))
+        list(sis.iter_pages(Entity.CONTACTS))
+        list(sis.iter_pages(Entity.ADMINISTRATORS))
+
+    filters = [
+        unquote_plus(parse_qs(urlsplit(c.request.url).query)["filter"][0])
+        for c in responses.calls
+        if "/users" in c.request.url
+    ]
+    assert filters == [
+        "role='aide' AND dateLastModified>'2026-09-01T07:30:00Z'",
+        "role='proctor' AND dateLastModified>'2026-09-01T07:30:00Z'",
+        "role='parent'",
+        "role='guardian'",
+        "role='relative'",
+        "role='administrator'",
+    ]
+
+
+@responses.activate
+def test_users_of_other_roles_are_left_to_their_own_pass():
+    add_token()
+    rows = [user("TCH_1", "administrator"), user("TCH_2", "teacher"), user("CNT_1_1", "parent")]
+    add_list("users", "users", rows)
+
+    with client() as sis:
+        admins = [r for page in sis.iter_pages(Entity.ADMINISTRATORS) for r in page.records]
+
+    assert [person.sourced_id for person in admins] == ["TCH_1"]
+
+
+@responses.activate
+def test_school_codes_use_school_scoped_endpoints_and_dedupe_people():
+    add_token()
+    add_list("schools/994/students", "users", [user("1"), user("2")])
+    add_list("schools/995/students", "users", [user("2"), user("3")])
+    add_list("schools", "orgs", [{"sourcedId": c, "type": "school"} for c in ("994", "995", "996")])
+
+    with client(creds=credentials(school_codes=("994", "995"))) as sis:
+        ids = [p.sourced_id for page in sis.iter_pages(Entity.STUDENTS) for p in page.records]
+        scoped_schools = [
+            s.sourced_id for page in sis.iter_pages(Entity.SCHOOLS) for s in page.records
+        ]
+        all_schools = [s.sourced_id for s in sis.schools()]
+
+    assert ids == ["1", "2", "3"]
+    assert scoped_schools == ["994", "995"]
+    assert all_schools == ["994", "995", "996"]
+
+
+@responses.activate
+def test_a_bad_row_does_not_sink_the_page():
+    add_token()
+    rows = [
+        user("1"),
+        "not an object",
+        {"role": "student"},
+        user("2", dateLastModified="yesterday"),
+    ]
+    add_list("students", "users", rows)
+
+    with client() as sis:
+        (page,) = list(sis.iter_pages(Entity.STUDENTS))
+
+    assert [p.sourced_id for p in page.records] == ["1"]
+    assert [(p.sourced_id, p.field) for p in page.problems] == [
+        ("", ""),
+        ("", "sourcedId"),
+        ("2", "dateLastModified"),
+    ]
