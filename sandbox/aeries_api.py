@@ -3,10 +3,8 @@
 import time
 from collections.abc import Callable
 
-import orjson
-
 from sandbox import native_records as nr
-from sandbox.store import Store
+from sandbox.store import Store, encode
 from sandbox.switches import Switches
 from sandbox.wire import Request, Response, json_response
 
@@ -103,7 +101,7 @@ class AeriesApi:
         with self.store.lock:
             groups = self.current()
             if key not in self.cache:
-                self.cache[key] = [orjson.dumps(r) for r in make(groups)]
+                self.cache[key] = [encode(r) for r in make(groups)]
             return self.cache[key]
 
     def listing(self, request: Request, key: tuple, make) -> Response:
