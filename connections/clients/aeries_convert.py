@@ -20,7 +20,14 @@ import dataclasses
 import re
 from typing import Any
 
-from connections.clients.convert_common import RowError, flag, parse_date, required, text
+from connections.clients.convert_common import (
+    RowError,
+    flag,
+    parse_date,
+    required,
+    school_year_of,
+    text,
+)
 from rostering.records import (
     Role,
     SisClass,
@@ -101,7 +108,7 @@ def term_from_native(row: dict[str, Any], *, school_code: str) -> list[SisTerm]:
             end_date=end,
             school_sourced_id=school_code,
             parent_sourced_id=None,
-            school_year=str(end.year) if end else "",
+            school_year=school_year_of(end),
             status=Status.ACTIVE,
             date_last_modified=None,
         )

@@ -69,6 +69,13 @@ def parse_date(value: Any, *, field: str) -> date | None:
         raise RowError(field, f"'{raw[:40]}' is not a date") from None
 
 
+def school_year_of(end: date | None) -> str:
+    """OneRoster schoolYear (the calendar year the school year ends) from a term end."""
+    if end is None:
+        return ""
+    return str(end.year + 1 if end.month >= 7 else end.year)
+
+
 def ref_id(ref: Any) -> str | None:
     """sourcedId of a OneRoster reference; falls back to the last segment of its href."""
     if isinstance(ref, str):

@@ -15,6 +15,7 @@ from connections.clients.convert_common import (
     ref_id,
     ref_ids,
     required,
+    school_year_of,
     text,
     text_list,
 )
@@ -70,7 +71,7 @@ def term_from_session(row: dict[str, Any]) -> list[SisTerm]:
     start = parse_date(row.get("startDate"), field="startDate")
     end = parse_date(row.get("endDate"), field="endDate")
     school = ref_id(row.get("org")) or ref_id(row.get("school"))
-    year = text(row.get("schoolYear")) or (str(end.year) if end else "")
+    year = text(row.get("schoolYear")) or school_year_of(end)
     return [
         SisTerm(
             sourced_id,
