@@ -7,7 +7,12 @@ from django.urls import reverse
 from rostering.admin_base import DistrictScopedAdmin
 from rostering.audit import audit_record
 from rostering.models import AuditEvent
-from tests.factories import ConnectionFactory, MembershipFactory, SchoolFactory
+from tests.factories import (
+    ConnectionFactory,
+    MembershipFactory,
+    SchoolFactory,
+    SisSchoolFactory,
+)
 
 # One way to create an object of each district-owned model in a given district.
 # A new model registered in the admin must be added here (see the coverage test).
@@ -19,6 +24,7 @@ OBJECT_MAKERS = {
         actor=None, action=AuditEvent.Action.TEST, district_id=d.pk, message="probe"
     ),
     "connections.connection": lambda d: ConnectionFactory(district=d),
+    "rostering.sisschool": lambda d: SisSchoolFactory(connection=ConnectionFactory(district=d)),
 }
 
 

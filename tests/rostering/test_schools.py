@@ -1,11 +1,15 @@
 """Update list (refresh) and manual mapping of SIS schools."""
 
+import io
+
 import pytest
 import responses
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 
 from connections.clients import errors
 from rostering import records, schools
+from rostering.management.commands.refresh_schools import CONNECTION_AMBIGUOUS
 from rostering.models import AuditEvent, SisSchool
 from rostering.schools import (
     REFRESH_SUMMARY,
@@ -317,3 +321,58 @@ def test_fetch_reads_the_sis_through_the_client(connection):
     )
     fetched = sis_school_fetch(connection=connection)
     assert [(s.sourced_id, s.name) for s in fetched] == [("994", "Lincoln Elementary School")]
+
+
+def run_command(identifier) -> str:
+    out = io.StringIO()
+    call_command("refresh_schools", str(identifier), stdout=out)
+    return out.getvalue()
+
+
+def test_command_prints_summary_and_each_mapping(connection, vendor, sis_feed):
+    sis_feed[:] = [sis("990", "Lincoln Elementary School"), sis("991", "Lincoln Elem")]
+    sis_feed.append(sis("992", "Roosevelt High School", kind="high"))
+    output = run_command(connection.name)
+
+    assert output.splitlines()[0] == REFRESH_SUMMARY.format(
+        received=3, created=3, updated=0, vanished=0, returned=0, auto_mapped=1, needs_review=2
+    )
+    assert "Roosevelt High School → Roosevelt HS (automatic; score 100)" in output
+    assert "Lincoln Elem → not mapped (review: Lincoln Elementary 100)" in output
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.REFRESH).first()
+    assert event.actor_label == "command line"
+
+
+def test_command_finds_the_connection_by_id(connection, vendor, sis_feed):
+    sis_feed[:] = [sis("990", "Lincoln Elementary School")]
+    assert "→ Lincoln Elementary" in run_command(connection.pk)
+
+
+def test_command_exits_1_with_the_plain_sis_message(connection, monkeypatch):
+    failure = errors.SisDnsError(
+        errors.DNS_MESSAGE.format(host="district.aeries.net"), fix=errors.DNS_FIX
+    )
+
+    def fail(*, connection):
+        raise failure
+
+    monkeypatch.setattr(schools, "sis_school_fetch", fail)
+    with pytest.raises(CommandError) as caught:
+        run_command(connection.pk)
+    assert caught.value.returncode == 1
+    assert str(caught.value) == SCHOOLS_FETCH_FAILED.format(
+        connection=connection.name, error=failure
+    )
+    assert "the host name does not resolve" in str(caught.value)
+
+
+def test_command_names_an_unknown_or_ambiguous_connection(district, other_district):
+    with pytest.raises(CommandError, match=r"No connection with id or name 'Nope'"):
+        run_command("Nope")
+    first = ConnectionFactory(district=district, name="Aeries")
+    second = ConnectionFactory(district=other_district, name="Aeries")
+    with pytest.raises(CommandError) as caught:
+        run_command("Aeries")
+    assert str(caught.value) == CONNECTION_AMBIGUOUS.format(
+        count=2, identifier="Aeries", ids=f"{first.pk}, {second.pk}"
+    )
