@@ -288,7 +288,9 @@ class AeriesApiClient:
         return _rows(payload, what)
 
     def ordered(self, fn: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
-        return ordered_map(fn, items, concurrency=self.options.concurrency)
+        return ordered_map(
+            fn, items, concurrency=self.options.concurrency, prefetch=self.options.prefetch
+        )
 
 
 def _rows(payload: Any, what: str) -> list[Any]:

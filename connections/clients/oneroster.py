@@ -213,6 +213,7 @@ class OneRosterClient:
             fetch_url=fetch_url,
             limit=self.options.page_size,
             concurrency=self.options.concurrency,
+            prefetch=self.options.prefetch,
         )
 
     def iter_pages(self, entity: Entity, *, since: datetime | None = None) -> Iterator[SisPage]:

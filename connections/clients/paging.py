@@ -84,7 +84,12 @@ class _RepeatGuard:
 
 
 def iter_raw_pages(
-    *, fetch_offset: FetchOffset, fetch_url: FetchUrl, limit: int, concurrency: int
+    *,
+    fetch_offset: FetchOffset,
+    fetch_url: FetchUrl,
+    limit: int,
+    concurrency: int,
+    prefetch: int = 0,
 ) -> Iterator[RawPage]:
     """Every page of one collection, in order, ending after the last non-empty page."""
     guard = _RepeatGuard()
@@ -95,7 +100,7 @@ def iter_raw_pages(
     if not step:
         return
     if first.total is not None and concurrency > 1:
-        yield from _concurrent(first, fetch_offset, guard, concurrency)
+        yield from _concurrent(first, fetch_offset, guard, concurrency, prefetch)
     elif first.next_url:
         yield from _follow_links(first, fetch_url, guard)
     else:
@@ -130,18 +135,24 @@ def _follow_links(first: RawPage, fetch_url: FetchUrl, guard: _RepeatGuard) -> I
 
 
 def _concurrent(
-    first: RawPage, fetch_offset: FetchOffset, guard: _RepeatGuard, concurrency: int
+    first: RawPage, fetch_offset: FetchOffset, guard: _RepeatGuard, concurrency: int, prefetch: int
 ) -> Iterator[RawPage]:
     step = len(first.rows)
     total = first.total or 0
     cursor = step
     planned = range(step, total, step)
-    pages = ordered_map(lambda offset: fetch_offset(offset, step), planned, concurrency=concurrency)
+    pages = ordered_map(
+        lambda offset: fetch_offset(offset, step),
+        planned,
+        concurrency=concurrency,
+        prefetch=prefetch,
+    )
     try:
         for page in pages:
             if page.offset > cursor:
                 # An earlier page came back short: read the hole before going on.
-                cursor = yield from _fill(fetch_offset, guard, start=cursor, stop=page.offset)
+                filled = yield from _fill(fetch_offset, guard, start=cursor, stop=page.offset)
+                cursor = max(filled, page.offset)  # rows the server no longer has are gone
             page = _trim_overlap(page, cursor)
             if not page.rows:
                 return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
+import threading
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote_plus, urlsplit
@@ -15,6 +16,7 @@ import responses
 from connections.clients import OneRosterClient, client_for, errors
 from connections.clients.credentials import SisCredentials
 from connections.clients.oneroster import SCOPES
+from connections.clients.paging import RawPage, iter_raw_pages, ordered_map
 from rostering.records import Entity, Role
 
 BASE = "https://district.example.org/aeries/"
@@ -454,3 +456,65 @@ def test_a_bad_row_does_not_sink_the_page():
         ("", "sourcedId"),
         ("2", "dateLastModified"),
     ]
+
+
+def fake_fetchers(rows, *, short_at=None, long_at=None, total=None):
+    """fetch_offset/fetch_url over a list, with one short or one over-long page."""
+    asked: list[tuple[int, int]] = []
+
+    def fetch_offset(offset, limit):
+        asked.append((offset, limit))
+        size = limit - 2 if offset == short_at else limit + 2 if offset == long_at else limit
+        reported = len(rows) if total is None else total
+        return RawPage(rows[offset : offset + size], offset, reported, None, "/x")
+
+    def fetch_url(url, offset):  # pragma: no cover - these fakes send no Link
+        raise AssertionError(url)
+
+    return fetch_offset, fetch_url, asked
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+@pytest.mark.parametrize("quirk", [{}, {"short_at": 10}, {"long_at": 5}, {"total": 40}])
+def test_paging_quirks_still_yield_every_row_once_in_order(concurrency, quirk):
+    rows = [{"sourcedId": str(n)} for n in range(23)]
+    fetch_offset, fetch_url, _ = fake_fetchers(rows, **quirk)
+
+    pages = iter_raw_pages(
+        fetch_offset=fetch_offset, fetch_url=fetch_url, limit=5, concurrency=concurrency
+    )
+
+    assert [row for page in pages for row in page.rows] == rows
+
+
+def test_ordered_map_keeps_order_and_bounds_the_work_in_flight():
+    lock = threading.Lock()
+    state = {"running": 0, "peak": 0}
+
+    def work(n):
+        with lock:
+            state["running"] += 1
+            state["peak"] = max(state["peak"], state["running"])
+        time.sleep(random.uniform(0, 0.003))
+        with lock:
+            state["running"] -= 1
+        return n * n
+
+    results = ordered_map(work, range(60), concurrency=4, prefetch=6)
+
+    assert list(results) == [n * n for n in range(60)]
+    assert 1 <= state["peak"] <= 4
+
+
+def test_ordered_map_stops_submitting_when_the_consumer_stops():
+    submitted: list[int] = []
+
+    def work(n):
+        submitted.append(n)
+        return n
+
+    results = ordered_map(work, range(1000), concurrency=2, prefetch=4)
+    assert [next(results) for _ in range(3)] == [0, 1, 2]
+    results.close()
+
+    assert len(submitted) <= 3 + 4
