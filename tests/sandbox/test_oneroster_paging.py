@@ -166,7 +166,7 @@ def test_records_have_aeries_formats(shared_client):
     assert user["orgs"][0]["href"].startswith("~/ims/oneroster/v1p1/orgs/")
     assert user["dateLastModified"].endswith("Z")
     assert {i["type"] for i in user["userIds"]} == {"StudentNumber", "StateID"}
-    assert [a["sourcedId"] for a in user["agents"]][0] == "CNT_100010_1"
+    assert user["agents"][0]["sourcedId"] == "CNT_100010_1"
     enrollment = shared_client.get("enrollments", limit=1).json()["enrollments"][0]
     assert enrollment["primary"] in ("true", "false")
     teacher = shared_client.get("teachers", limit=1).json()["users"][0]
