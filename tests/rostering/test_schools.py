@@ -23,6 +23,7 @@ from rostering.schools import (
     sis_schools_refresh,
     sis_schools_unmapped_count,
 )
+from sandbox import testing as sandbox_testing
 from tests.factories import ConnectionFactory, SchoolFactory, SisSchoolFactory
 
 AUTO = SisSchool.MappingMethod.AUTO
@@ -376,3 +377,33 @@ def test_command_names_an_unknown_or_ambiguous_connection(district, other_distri
     assert str(caught.value) == CONNECTION_AMBIGUOUS.format(
         count=2, identifier="Aeries", ids=f"{first.pk}, {second.pk}"
     )
+
+
+sandbox_sis_shared = sandbox_testing.sandbox_sis_shared  # the session's sandbox SIS fixture
+VENDOR_SPELLING = {"Elementary School": "Elem.", "Middle School": "MS", "High School": "HS"}
+
+
+@pytest.mark.parametrize("kind", ["oneroster", "aeries_api"])
+def test_update_list_against_the_sandbox_sis(district, sandbox_sis_shared, kind):
+    server = sandbox_sis_shared
+    connection = ConnectionFactory(
+        district=district,
+        kind=kind,
+        base_url=server.base_url,
+        client_id=server.client_id,
+        client_secret=server.client_secret,
+        certificate=server.certificate,
+    )
+    sis_names = {school.code: school.name for school in server.district.schools}
+    for name in sis_names.values():  # the vendor's own list spells them its own way
+        for long, short in VENDOR_SPELLING.items():
+            name = name.replace(long, short)
+        SchoolFactory(district=district, name=name)
+    SchoolFactory(district=district, name="Lincoln Middle")  # a namesake at the wrong level
+
+    result = sis_schools_refresh(connection=connection, actor=None)
+
+    assert (result.received, result.created) == (len(sis_names), len(sis_names))
+    assert (result.auto_mapped, result.needs_review) == (len(sis_names), 0)
+    assert {r.sourced_id: r.name for r in connection.sis_schools.all()} == sis_names
+    assert sis_schools_unmapped_count(connection=connection) == 0
