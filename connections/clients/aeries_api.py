@@ -255,13 +255,27 @@ class AeriesApiClient:
             seen.update(c.sourced_id for c in fresh)
             yield fresh, problems
 
+    def term_codes(self, code: str) -> tuple[str, ...]:
+        """The school's TermCodes, from its /schools row when Aeries includes them."""
+        row = next(
+            (r for r in self._schools_raw() if conv.code_text(r.get("SchoolCode")) == code), {}
+        )
+        terms = row.get("Terms")
+        if not isinstance(terms, list):
+            terms = _rows(self.get(f"schools/{code}/terms", entity=Entity.TERMS), "terms")
+        codes = (conv.code_text(t.get("TermCode")) for t in terms if isinstance(t, dict))
+        return tuple(code for code in codes if code)
+
     def _class_batches(self) -> Iterator[Batch]:
         titles = self._course_titles()
         for code in self.school_codes():
+            term_codes = self.term_codes(code)
             yield convert_rows(
                 entity=Entity.CLASSES,
                 rows=self.sections(code, entity=Entity.CLASSES),
-                convert=lambda row: conv.class_from_native(row, course_titles=titles),
+                convert=lambda row, t=term_codes: conv.class_from_native(
+                    row, course_titles=titles, term_codes=t
+                ),
                 id_keys=("SectionNumber",),
             )
 

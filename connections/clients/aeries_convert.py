@@ -130,7 +130,7 @@ def student_from_native(row: dict[str, Any], *, agents: tuple[str, ...]) -> SisP
     grade = grade_normalise(row.get("Grade"))
     user_ids = (
         ("StudentNumber", code_text(row.get("StudentNumber"))),
-        ("StateStudentID", text(row.get("StateStudentID"))),
+        ("StateID", text(row.get("StateStudentID"))),
     )
     return SisPerson(
         sourced_id=student_id,
@@ -176,9 +176,11 @@ def staff_role(*, staff: dict[str, Any], is_teacher: bool) -> Role:
 def staff_schools(staff: dict[str, Any]) -> tuple[str, ...]:
     codes = [code_text(staff.get("PrimaryAeriesSchool"))]
     for access in staff.get("SchoolAccessPermissions") or []:
-        if isinstance(access, dict):
+        if isinstance(access, dict) and code_text(access.get("SchoolCode")) != DISTRICT_ORG_ID:
             codes.append(code_text(access.get("SchoolCode")))
-    return tuple(dict.fromkeys(code for code in codes if code and code != DISTRICT_ORG_ID))
+    # The district office ("0") stays only as a primary school, as Aeries' OneRoster
+    # lists district staff under the district org.
+    return tuple(dict.fromkeys(code for code in codes if code))
 
 
 def person_from_staff(
@@ -197,7 +199,7 @@ def person_from_staff(
         email=text(staff.get("EmailAddress")),
         username=text(staff.get("NetworkLoginID")) or text(staff.get("UserName")),
         identifier=staff_id,
-        user_ids=(),
+        user_ids=(("StaffID", staff_id),),
         grades=(),
         school_sourced_ids=schools if schools is not None else staff_schools(staff),
         enabled=status == Status.ACTIVE,
@@ -206,11 +208,16 @@ def person_from_staff(
     )
 
 
-def class_from_native(row: dict[str, Any], *, course_titles: dict[str, str]) -> list[SisClass]:
+def class_from_native(
+    row: dict[str, Any], *, course_titles: dict[str, str], term_codes: tuple[str, ...] = ()
+) -> list[SisClass]:
+    """term_codes: the school's TermCodes; a Semester that is none of them ("Y", a
+    year-long section) means every term of the school, as Aeries' OneRoster lists."""
     school = code_text(required(row, "SchoolCode"))
     section = code_text(required(row, "SectionNumber"))
     course = code_text(row.get("CourseID"))
-    term = code_text(row.get("Semester"))
+    semester = code_text(row.get("Semester"))
+    terms = (semester,) if semester in term_codes or not term_codes else term_codes
     period = code_text(row.get("Period"))
     return [
         SisClass(
@@ -220,7 +227,7 @@ def class_from_native(row: dict[str, Any], *, course_titles: dict[str, str]) -> 
             class_type="scheduled",
             school_sourced_id=school,
             course_sourced_id=course or None,
-            term_sourced_ids=(section_sourced_id(school, term),) if term else (),
+            term_sourced_ids=tuple(section_sourced_id(school, t) for t in terms if t),
             grades=grade_range(low=row.get("LowGrade"), high=row.get("HighGrade")),
             subjects=(),
             periods=(period,) if period else (),

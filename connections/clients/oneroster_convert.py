@@ -38,6 +38,7 @@ from rostering.records import (
 )
 
 # Aeries guardian sourcedIds: CNT_<StudentID>_<SequenceNumber>.
+AERIES_TERM_ID = re.compile(r"^(?P<school>\d+)_[^_]+$")
 CONTACT_ID = re.compile(r"^CNT_(?P<student>.+)_(?P<sequence>\d+)$")
 
 
@@ -70,7 +71,10 @@ def term_from_session(row: dict[str, Any]) -> list[SisTerm]:
     sourced_id = required(row, "sourcedId")
     start = parse_date(row.get("startDate"), field="startDate")
     end = parse_date(row.get("endDate"), field="endDate")
+    # OneRoster 1.1 sessions name no school; Aeries' term ids are SC_TM.
+    prefix = AERIES_TERM_ID.match(sourced_id)
     school = ref_id(row.get("org")) or ref_id(row.get("school"))
+    school = school or (prefix.group("school") if prefix else None)
     year = text(row.get("schoolYear")) or school_year_of(end)
     return [
         SisTerm(

@@ -276,7 +276,7 @@ def or_student(sid, first, grade, schools, agents, number):
         "familyName": "Lee", "middleName": "", "email": f"{first.lower()}@k12.example",
         "username": first.lower(), "identifier": f"SS{sid}", "enabledUser": "true",
         "userIds": [{"type": "StudentNumber", "identifier": number},
-                    {"type": "StateStudentID", "identifier": f"SS{sid}"}],
+                    {"type": "StateID", "identifier": f"SS{sid}"}],
         "grades": [grade], "orgs": [ref(s) for s in schools],
         "agents": [ref(a, "user") for a in agents],
     }  # fmt: skip
@@ -287,6 +287,7 @@ def or_staff(sid, first, role, schools, status="active"):
         "sourcedId": f"TCH_{sid}", "status": status, "role": role, "givenName": first,
         "familyName": "Hart", "middleName": "", "email": f"{first.lower()}@district.example",
         "username": first.lower(), "identifier": str(sid),
+        "userIds": [{"type": "StaffID", "identifier": str(sid)}],
         "enabledUser": "true" if status == "active" else "false",
         "orgs": [ref(s) for s in schools],
     }  # fmt: skip
