@@ -108,9 +108,15 @@ def _schedule_rows(district: District) -> list[BadRow]:
     )
     teacher = Enrollment(
         sourced_id=f"{no_course.sourced_id}_{no_course.staff_ids[0]}",
-        class_id=no_course.sourced_id, user_id=no_course.staff_ids[0],
-        school_code=no_course.school_code, role="teacher", primary=True, begin=YEAR_START,
-        end=YEAR_END, date_last_modified=first.date_last_modified)
+        class_id=no_course.sourced_id,
+        user_id=no_course.staff_ids[0],
+        school_code=no_course.school_code,
+        role="teacher",
+        primary=True,
+        begin=YEAR_START,
+        end=YEAR_END,
+        date_last_modified=first.date_last_modified,
+    )
     district.enrollments += [orphan_class, orphan_user, teacher]
     district.sections.append(no_course)
     return [

@@ -8,8 +8,12 @@ from sandbox.testing import SandboxClient
 
 
 def native_get(server, path: str, **kwargs) -> requests.Response:
-    return requests.get(f"{server.base_url}api/v5/{path}", timeout=kwargs.pop("timeout", 5),
-                        headers={"AERIES-CERT": server.certificate}, **kwargs)
+    return requests.get(
+        f"{server.base_url}api/v5/{path}",
+        timeout=kwargs.pop("timeout", 5),
+        headers={"AERIES-CERT": server.certificate},
+        **kwargs,
+    )
 
 
 def test_latency_is_added_to_each_request(sandbox_sis_factory):
@@ -59,8 +63,9 @@ def test_rate_limit_answers_429_with_retry_after(sandbox_sis_factory):
 
 
 def test_timeout_on_a_chosen_page(sandbox_sis, client):
-    sandbox_sis.set_faults(page_faults=[
-        {"kind": "timeout", "path": "users", "offset": 100, "seconds": 1.0}])
+    sandbox_sis.set_faults(
+        page_faults=[{"kind": "timeout", "path": "users", "offset": 100, "seconds": 1.0}]
+    )
     assert client.get("users", offset=0).status_code == 200
     with pytest.raises(requests.exceptions.ReadTimeout):
         client.get("users", offset=100, timeout=0.3)
@@ -75,8 +80,9 @@ def test_truncated_body(sandbox_sis, client):
 
 
 def test_malformed_json_on_a_chosen_page(sandbox_sis, client):
-    sandbox_sis.set_faults(page_faults=[
-        {"kind": "malformed", "path": "enrollments", "offset": 200, "times": 2}])
+    sandbox_sis.set_faults(
+        page_faults=[{"kind": "malformed", "path": "enrollments", "offset": 200, "times": 2}]
+    )
     assert client.get("enrollments", offset=100).json()
     for _ in range(2):
         response = client.get("enrollments", offset=200)
@@ -88,9 +94,21 @@ def test_malformed_json_on_a_chosen_page(sandbox_sis, client):
 
 def test_status_fault_and_faults_via_control_endpoint(sandbox_sis, client):
     url = sandbox_sis.base_url + "_sandbox/faults"
-    answer = requests.post(url, timeout=5, json={"page_faults": [
-        {"kind": "status", "path": "schools/994/students", "offset": None, "status": 503,
-         "times": None}]}).json()
+    answer = requests.post(
+        url,
+        timeout=5,
+        json={
+            "page_faults": [
+                {
+                    "kind": "status",
+                    "path": "schools/994/students",
+                    "offset": None,
+                    "status": 503,
+                    "times": None,
+                }
+            ]
+        },
+    ).json()
     assert answer["page_faults"][0]["kind"] == "status"
     for offset in (0, 100):
         assert client.get("schools/994/students", offset=offset).status_code == 503
@@ -100,17 +118,22 @@ def test_status_fault_and_faults_via_control_endpoint(sandbox_sis, client):
 
 
 def test_bad_fault_is_400(sandbox_sis):
-    response = requests.post(sandbox_sis.base_url + "_sandbox/faults", timeout=5,
-                             json={"page_faults": [{"kind": "explode", "path": "users"}]})
+    response = requests.post(
+        sandbox_sis.base_url + "_sandbox/faults",
+        timeout=5,
+        json={"page_faults": [{"kind": "explode", "path": "users"}]},
+    )
     assert response.status_code == 400
 
 
 def test_native_faults(sandbox_sis):
-    sandbox_sis.set_faults(page_faults=[
-        {"kind": "malformed", "path": "schools/994/students", "offset": 10}])
+    sandbox_sis.set_faults(
+        page_faults=[{"kind": "malformed", "path": "schools/994/students", "offset": 10}]
+    )
     assert native_get(sandbox_sis, "schools/994/students").json()
-    broken = native_get(sandbox_sis, "schools/994/students",
-                        params={"StartingRecord": 11, "EndingRecord": 20})
+    broken = native_get(
+        sandbox_sis, "schools/994/students", params={"StartingRecord": 11, "EndingRecord": 20}
+    )
     with pytest.raises(orjson.JSONDecodeError):
         orjson.loads(broken.content)
     sandbox_sis.set_faults(rate_limit=1)

@@ -5,8 +5,12 @@ from sandbox.testing import SandboxClient
 
 
 def native(server, path: str, **params) -> requests.Response:
-    return requests.get(f"{server.base_url}api/v5/{path}", params=params or None, timeout=5,
-                        headers={"AERIES-CERT": server.certificate, "Accept": "application/json"})
+    return requests.get(
+        f"{server.base_url}api/v5/{path}",
+        params=params or None,
+        timeout=5,
+        headers={"AERIES-CERT": server.certificate, "Accept": "application/json"},
+    )
 
 
 def test_systeminfo_needs_no_certificate(sandbox_sis_shared):
@@ -17,34 +21,109 @@ def test_systeminfo_needs_no_certificate(sandbox_sis_shared):
 @pytest.mark.parametrize("cert", [None, "0" * 32])
 def test_bad_certificate_is_401(sandbox_sis_shared, cert):
     headers = {"AERIES-CERT": cert} if cert else {}
-    response = requests.get(sandbox_sis_shared.base_url + "api/v5/schools", headers=headers,
-                            timeout=5)
+    response = requests.get(
+        sandbox_sis_shared.base_url + "api/v5/schools", headers=headers, timeout=5
+    )
     assert response.status_code == 401
     assert response.json() == {"Message": "Authorization has been denied for this request."}
 
 
-@pytest.mark.parametrize(("path", "fields"), [
-    ("schools", {"SchoolCode", "Name", "Terms"}),
-    ("schools/994/terms", {"TermCode", "TermDescription", "StartDate", "EndDate"}),
-    ("schools/994/students", {"StudentID", "SchoolCode", "StudentNumber", "StateStudentID",
-                              "FirstName", "LastName", "MiddleName", "Gender", "Grade",
-                              "Birthdate", "StudentEmailAddress", "ParentEmailAddress",
-                              "NetworkLoginID", "InactiveStatusCode", "SchoolEnterDate",
-                              "SchoolLeaveDate", "HomeRoomTeacherNumber", "FamilyKey"}),
-    ("schools/994/teachers", {"SchoolCode", "TeacherNumber", "DisplayName", "FirstName",
-                              "LastName", "EmailAddress", "StaffID1", "StaffID2", "StaffID3"}),
-    ("staff", {"ID", "FirstName", "LastName", "MiddleName", "EmailAddress", "UserName",
-               "NetworkLoginID", "PrimaryAeriesSchool", "InactiveStatusCode", "Title",
-               "SchoolAccessPermissions"}),
-    ("schools/994/sections", {"SchoolCode", "SectionNumber", "CourseID", "Semester", "Period",
-                              "Room", "LowGrade", "HighGrade", "TeacherNumber1",
-                              "TeacherNumber2", "TeacherNumber3", "SectionStaffMembers"}),
-    ("schools/994/sections/1001/students", {"StudentID", "FirstName", "Grade"}),
-    ("schools/994/contacts", {"StudentID", "SchoolCode", "SequenceNumber", "FirstName",
-                              "LastName", "RelationshipToStudentCode", "EmailAddress",
-                              "HomePhone", "WorkPhone", "CellPhone", "AccessToPortal",
-                              "ContactOrder", "LivesWithStudentIndicator"}),
-])
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("schools", {"SchoolCode", "Name", "Terms"}),
+        ("schools/994/terms", {"TermCode", "TermDescription", "StartDate", "EndDate"}),
+        (
+            "schools/994/students",
+            {
+                "StudentID",
+                "SchoolCode",
+                "StudentNumber",
+                "StateStudentID",
+                "FirstName",
+                "LastName",
+                "MiddleName",
+                "Gender",
+                "Grade",
+                "Birthdate",
+                "StudentEmailAddress",
+                "ParentEmailAddress",
+                "NetworkLoginID",
+                "InactiveStatusCode",
+                "SchoolEnterDate",
+                "SchoolLeaveDate",
+                "HomeRoomTeacherNumber",
+                "FamilyKey",
+            },
+        ),
+        (
+            "schools/994/teachers",
+            {
+                "SchoolCode",
+                "TeacherNumber",
+                "DisplayName",
+                "FirstName",
+                "LastName",
+                "EmailAddress",
+                "StaffID1",
+                "StaffID2",
+                "StaffID3",
+            },
+        ),
+        (
+            "staff",
+            {
+                "ID",
+                "FirstName",
+                "LastName",
+                "MiddleName",
+                "EmailAddress",
+                "UserName",
+                "NetworkLoginID",
+                "PrimaryAeriesSchool",
+                "InactiveStatusCode",
+                "Title",
+                "SchoolAccessPermissions",
+            },
+        ),
+        (
+            "schools/994/sections",
+            {
+                "SchoolCode",
+                "SectionNumber",
+                "CourseID",
+                "Semester",
+                "Period",
+                "Room",
+                "LowGrade",
+                "HighGrade",
+                "TeacherNumber1",
+                "TeacherNumber2",
+                "TeacherNumber3",
+                "SectionStaffMembers",
+            },
+        ),
+        ("schools/994/sections/1001/students", {"StudentID", "FirstName", "Grade"}),
+        (
+            "schools/994/contacts",
+            {
+                "StudentID",
+                "SchoolCode",
+                "SequenceNumber",
+                "FirstName",
+                "LastName",
+                "RelationshipToStudentCode",
+                "EmailAddress",
+                "HomePhone",
+                "WorkPhone",
+                "CellPhone",
+                "AccessToPortal",
+                "ContactOrder",
+                "LivesWithStudentIndicator",
+            },
+        ),
+    ],
+)
 def test_endpoints_answer_arrays_of_pascal_case_rows(sandbox_sis_shared, path, fields):
     response = native(sandbox_sis_shared, path)
     assert response.status_code == 200
@@ -60,9 +139,10 @@ def test_single_forms(sandbox_sis_shared):
     assert [s["StudentID"] for s in student] == [100010]
     assert native(sandbox_sis_shared, "staff/1001").json()[0]["ID"] == 1001
     assert native(sandbox_sis_shared, "schools/994/sections/1001").json()[0]["SectionNumber"] == (
-        1001)
+        1001
+    )
     contacts = native(sandbox_sis_shared, "schools/994/contacts/100010").json()
-    assert [c["SequenceNumber"] for c in contacts][0] == 1
+    assert contacts[0]["SequenceNumber"] == 1
     third = native(sandbox_sis_shared, "schools/990/students/grade/3").json()
     assert third and {s["Grade"] for s in third} == {3}
 
@@ -77,8 +157,9 @@ def test_starting_and_ending_record_paging(sandbox_sis_shared):
     everyone = native(sandbox_sis_shared, "schools/994/students").json()
     pages = []
     for start in range(1, len(everyone) + 1, 10):
-        pages += native(sandbox_sis_shared, "schools/994/students", StartingRecord=start,
-                        EndingRecord=start + 9).json()
+        pages += native(
+            sandbox_sis_shared, "schools/994/students", StartingRecord=start, EndingRecord=start + 9
+        ).json()
     assert pages == everyone
     assert native(sandbox_sis_shared, "schools/994/students", StartingRecord=10_000).json() == []
 
@@ -86,8 +167,11 @@ def test_starting_and_ending_record_paging(sandbox_sis_shared):
 def test_native_and_oneroster_are_one_district(sandbox_sis_shared):
     server = sandbox_sis_shared
     client = SandboxClient(server).login()
-    oneroster = {u["sourcedId"]: u for p in client.pages_by_link("users", limit=1000)
-                 for u in p.json()["users"]}
+    oneroster = {
+        u["sourcedId"]: u
+        for p in client.pages_by_link("users", limit=1000)
+        for u in p.json()["users"]
+    }
     for school in ("990", "992", "994"):
         for row in native(server, f"schools/{school}/students").json():
             user = oneroster[str(row["StudentID"])]
@@ -102,7 +186,8 @@ def test_native_and_oneroster_are_one_district(sandbox_sis_shared):
             assert klass["course"]["sourcedId"] == row["CourseID"]
             teachers = client.get(f"classes/{klass['sourcedId']}/teachers").json()["users"]
             assert {t["sourcedId"] for t in teachers} == {
-                f"TCH_{m['StaffID']}" for m in row["SectionStaffMembers"]}
+                f"TCH_{m['StaffID']}" for m in row["SectionStaffMembers"]
+            }
     for row in native(server, "staff").json():
         assert oneroster[f"TCH_{row['ID']}"]["email"] == row["EmailAddress"]
 
