@@ -130,3 +130,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# SIS clients: records per page asked for, and parallel requests per SIS.
+SIS_PAGE_SIZE = env.int("SIS_PAGE_SIZE", default=1000)
+SIS_CONCURRENCY = env.int("SIS_CONCURRENCY", default=4)
+# A running import that has not reported for this long is marked ERROR.
+SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=15 * 60)

@@ -103,3 +103,27 @@ def connection_delete(
 
 def district_get_or_create(*, name: str) -> tuple[District, bool]:
     return District.objects.get_or_create(name=name)
+
+
+def connection_credentials(*, connection: Connection):
+    """What a SIS client needs from a connection (secrets decrypted, never persisted)."""
+    from connections.clients.credentials import SisCredentials
+
+    return SisCredentials(
+        kind=connection.kind,
+        base_url=connection.base_url,
+        client_id=connection.client_id,
+        client_secret=str(connection.client_secret or ""),
+        certificate=str(connection.certificate or ""),
+        school_codes=connection.school_code_list,
+    )
+
+
+def connection_client(*, connection: Connection, **options):
+    """An open SIS client for the connection; use it as a context manager."""
+    from django.conf import settings
+
+    from connections.clients import client_for
+
+    defaults = {"page_size": settings.SIS_PAGE_SIZE, "concurrency": settings.SIS_CONCURRENCY}
+    return client_for(connection_credentials(connection=connection), **{**defaults, **options})

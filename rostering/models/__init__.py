@@ -1,5 +1,36 @@
 from rostering.models.audit import AuditEvent
+from rostering.models.classes import AcademicSession, Course, Enrollment, Section
 from rostering.models.district import District, Membership, School
+from rostering.models.people import Guardian, Person, PersonRole, PersonSchool, RosterStatus
 from rostering.models.schools import SisSchool
+from rostering.models.sync import (
+    HeldChange,
+    ImportIssue,
+    ImportRecord,
+    RunStatus,
+    SyncRun,
+    SyncSettings,
+)
 
-__all__ = ["AuditEvent", "District", "Membership", "School", "SisSchool"]
+__all__ = [
+    "AcademicSession",
+    "AuditEvent",
+    "Course",
+    "District",
+    "Enrollment",
+    "Guardian",
+    "HeldChange",
+    "ImportIssue",
+    "ImportRecord",
+    "Membership",
+    "Person",
+    "PersonRole",
+    "PersonSchool",
+    "RosterStatus",
+    "RunStatus",
+    "School",
+    "Section",
+    "SisSchool",
+    "SyncRun",
+    "SyncSettings",
+]

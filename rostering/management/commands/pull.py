@@ -1,0 +1,91 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from connections.models import Connection
+from rostering.models import SyncRun
+from rostering.sync.report import run_report
+from rostering.sync.runs import ConnectionBusy, ConnectionDisabled, sync_run_dry, sync_run_start
+
+
+def connection_lookup(ref: str) -> Connection:
+    """A connection by id, or by name when the name is unique."""
+    if ref.isdigit():
+        found = Connection.objects.filter(pk=int(ref))
+    else:
+        found = Connection.objects.filter(name=ref)
+    if found.count() != 1:
+        raise CommandError(f"No single connection with id or name {ref!r}.")
+    return found.get()
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a connection's roster now and wait for it. Exit status: 0 Completed, "
+        "3 Completed with ERROR, 1 ERROR."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("connection", help="Connection id or name.")
+        parser.add_argument("--dry-run", action="store_true", help="Report, write nothing.")
+        modes = parser.add_mutually_exclusive_group()
+        modes.add_argument("--full", dest="mode", action="store_const", const="full")
+        modes.add_argument(
+            "--delta",
+            dest="mode",
+            action="store_const",
+            const="delta",
+            help="Only records changed since the last successful import.",
+        )
+        parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+
+    def handle(self, *args, **options):
+        connection = connection_lookup(options["connection"])
+        mode = options["mode"] or SyncRun.Mode.FULL
+        try:
+            if options["dry_run"]:
+                report = sync_run_dry(connection=connection, mode=mode)
+            else:
+                run = sync_run_start(
+                    connection=connection, actor=None, mode=mode, trigger=SyncRun.Trigger.COMMAND
+                )
+                report = run_report(run=run)
+        except (ConnectionBusy, ConnectionDisabled) as exc:
+            raise CommandError(str(exc)) from None
+        self._print(report, as_json=options["json"], dry_run=options["dry_run"])
+        if report.exit_code:
+            raise SystemExit(report.exit_code)
+
+    def _print(self, report, *, as_json: bool, dry_run: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(report.as_dict(), indent=2, default=str))
+            return
+        title = "Dry run (nothing written)" if dry_run else f"Import #{report.run}"
+        self.stdout.write(f"{title}: {report.status} ({report.mode})")
+        if report.message:
+            self.stdout.write(f"  {report.message}")
+        for r in report.records:
+            counts = ", ".join(
+                f"{k} {r[k]}"
+                for k in (
+                    "received",
+                    "created",
+                    "updated",
+                    "unchanged",
+                    "skipped",
+                    "archived",
+                    "restored",
+                    "failed",
+                )
+                if r[k]
+            )
+            held = r["held_updates"] + r["held_archives"]
+            self.stdout.write(
+                f"  {r['kind']:<12} {r['status']:<22} {counts}" + (f", held {held}" if held else "")
+            )
+            if r["message"]:
+                self.stdout.write(f"    {r['message']}")
+        for issue in report.issues[:20]:
+            self.stdout.write(f"  ! {issue['code']} {issue['sourced_id']}: {issue['message']}")
+        if report.issues_total > 20:
+            self.stdout.write(f"  … and {report.issues_total - 20} more issues")

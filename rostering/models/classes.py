@@ -1,0 +1,107 @@
+from django.db import models
+
+from rostering.models.people import RosterStatus
+
+
+class RosterRow(models.Model):
+    """What every rostered class-side row shares: identity, status, change hash."""
+
+    district = models.ForeignKey("rostering.District", on_delete=models.CASCADE, related_name="+")
+    sourced_id = models.CharField("SIS sourcedId", max_length=255)
+    status = models.CharField(
+        max_length=16, choices=RosterStatus.choices, default=RosterStatus.ACTIVE
+    )
+    content_hash = models.CharField(max_length=32, editable=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class AcademicSession(RosterRow):
+    title = models.CharField(max_length=255)
+    session_type = models.CharField(max_length=32)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    school = models.ForeignKey(
+        "rostering.School", on_delete=models.SET_NULL, null=True, blank=True, related_name="terms"
+    )
+    parent_sourced_id = models.CharField(max_length=255, blank=True)
+    school_year = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["start_date", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "sourced_id"], name="session_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Course(RosterRow):
+    title = models.CharField(max_length=255)
+    course_code = models.CharField(max_length=64, blank=True)
+    school = models.ForeignKey(
+        "rostering.School", on_delete=models.SET_NULL, null=True, blank=True, related_name="courses"
+    )
+    grades = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "sourced_id"], name="course_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.course_code or self.sourced_id})"
+
+
+class Section(RosterRow):
+    """A class (OneRoster `class`, Aeries section)."""
+
+    title = models.CharField(max_length=255)
+    class_code = models.CharField(max_length=64, blank=True)
+    class_type = models.CharField(max_length=16, blank=True)
+    school = models.ForeignKey(
+        "rostering.School", on_delete=models.PROTECT, related_name="sections"
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="sections"
+    )
+    term_sourced_ids = models.JSONField(default=list, blank=True)
+    grades = models.JSONField(default=list, blank=True)
+    subjects = models.JSONField(default=list, blank=True)
+    periods = models.JSONField(default=list, blank=True)
+    location = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "sourced_id"], name="section_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.sourced_id})"
+
+
+class Enrollment(RosterRow):
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="enrollments")
+    person = models.ForeignKey(
+        "rostering.Person", on_delete=models.CASCADE, related_name="enrollments"
+    )
+    role = models.CharField(max_length=16)
+    primary = models.BooleanField(default=False)
+    begin_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["section", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "sourced_id"], name="enrollment_unique"),
+        ]
+        indexes = [models.Index(fields=["person"], name="enrollment_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.section_id} ({self.role})"

@@ -1,0 +1,120 @@
+from django.db import models
+
+
+class PersonRole(models.TextChoices):
+    STUDENT = "student", "Student"
+    TEACHER = "teacher", "Teacher"
+    STAFF = "staff", "Staff"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class RosterStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ARCHIVED = "archived", "Archived"
+
+
+class Person(models.Model):
+    """A vendor account rostered from the SIS. Accounts sign in with SSO; the stored
+    password is random and unusable."""
+
+    district = models.ForeignKey(
+        "rostering.District", on_delete=models.CASCADE, related_name="people"
+    )
+    connection = models.ForeignKey(
+        "connections.Connection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+    )
+    sourced_id = models.CharField("SIS sourcedId", max_length=255)
+    role = models.CharField(max_length=16, choices=PersonRole.choices)
+    given_name = models.CharField(max_length=255)
+    family_name = models.CharField(max_length=255)
+    middle_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    username = models.CharField(max_length=255)
+    identifier = models.CharField("SIS identifier", max_length=255, blank=True)
+    user_ids = models.JSONField("SIS user ids", default=list, blank=True)
+    grades = models.JSONField(default=list, blank=True)
+    sis_school_ids = models.JSONField("SIS schools", default=list, blank=True)
+    schools = models.ManyToManyField(
+        "rostering.School", through="rostering.PersonSchool", related_name="people", blank=True
+    )
+    phone = models.CharField(max_length=64, blank=True)
+    enabled = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=16, choices=RosterStatus.choices, default=RosterStatus.ACTIVE
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archive_reason = models.CharField(max_length=255, blank=True)
+    password = models.CharField(max_length=128, editable=False)
+    content_hash = models.CharField(max_length=32, editable=False)
+    sis_modified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "sourced_id"], name="person_unique_sourced_id"
+            ),
+            models.UniqueConstraint(fields=["district", "username"], name="person_unique_username"),
+        ]
+        indexes = [
+            models.Index(fields=["district", "role", "status"], name="person_role_status"),
+            models.Index(fields=["district", "email"], name="person_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name} ({self.sourced_id})"
+
+
+class PersonSchool(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="school_links")
+    school = models.ForeignKey(
+        "rostering.School", on_delete=models.CASCADE, related_name="person_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "school"], name="person_school_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.school_id}"
+
+
+class Guardian(models.Model):
+    """A parent or guardian contact of one student."""
+
+    district = models.ForeignKey(
+        "rostering.District", on_delete=models.CASCADE, related_name="guardians"
+    )
+    student = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="guardians")
+    sourced_id = models.CharField("SIS sourcedId", max_length=255)
+    given_name = models.CharField(max_length=255, blank=True)
+    family_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=64, blank=True)
+    relationship = models.CharField(max_length=64, blank=True)
+    primary = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(
+        max_length=16, choices=RosterStatus.choices, default=RosterStatus.ACTIVE
+    )
+    content_hash = models.CharField(max_length=32, editable=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["student", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "student", "sourced_id"], name="guardian_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name} ({self.relationship or 'contact'})"

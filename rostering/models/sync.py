@@ -1,0 +1,243 @@
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class SyncSettings(models.Model):
+    """What a connection's imports bring in, and how carefully."""
+
+    class Existing(models.TextChoices):
+        SKIP = "skip", "Skip accounts that already exist"
+        UPDATE = "update", "Update existing accounts from the SIS"
+
+    class Guardians(models.TextChoices):
+        OFF = "off", "Don't import parent contacts"
+        PRIMARY = "primary", "Import the primary parent contact of each student"
+        ALL = "all", "Import every parent contact"
+
+    connection = models.OneToOneField(
+        "connections.Connection", on_delete=models.CASCADE, related_name="sync_settings"
+    )
+    sync_students = models.BooleanField("Students", default=True)
+    sync_teachers = models.BooleanField("Teachers", default=True)
+    sync_staff = models.BooleanField("Staff", default=False)
+    sync_administrators = models.BooleanField("Administrators", default=False)
+    guardians = models.CharField(
+        "Parent contacts", max_length=8, choices=Guardians.choices, default=Guardians.OFF
+    )
+    existing_accounts = models.CharField(
+        "On existing accounts", max_length=8, choices=Existing.choices, default=Existing.SKIP
+    )
+    archive_missing = models.BooleanField(
+        "Archive accounts no longer in the roster",
+        default=False,
+        help_text="Needs a full import. Turn on once imports look right.",
+    )
+    archive_threshold_pct = models.PositiveSmallIntegerField(
+        "Hold when more than this % of a role would be archived",
+        default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    update_threshold_pct = models.PositiveSmallIntegerField(
+        "Hold when more than this % of a role would be updated",
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    notify_emails = models.TextField(
+        "Send import results to",
+        blank=True,
+        help_text="E-mail addresses, one per line or comma separated.",
+    )
+    daily_import = models.BooleanField("Initiate data import daily", default=False)
+    daily_time = models.TimeField(
+        "Daily import time",
+        default=datetime.time(19, 0),
+        help_text="Local time in the district's time zone.",
+    )
+
+    class Meta:
+        verbose_name = "sync settings"
+        verbose_name_plural = "sync settings"
+
+    def __str__(self) -> str:
+        return f"Sync settings of {self.connection}"
+
+    @property
+    def notify_list(self) -> list[str]:
+        raw = self.notify_emails.replace(",", "\n").replace(";", "\n")
+        return [line.strip() for line in raw.splitlines() if line.strip()]
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    COMPLETED_WITH_ERROR = "completed_with_error", "Completed with ERROR"
+    ERROR = "error", "ERROR"
+    SKIPPED = "skipped", "Skipped"
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class SyncRun(models.Model):
+    """One import of one connection."""
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Pull button"
+        SCHEDULE = "schedule", "Daily schedule"
+        COMMAND = "command", "Command line"
+
+    class Mode(models.TextChoices):
+        FULL = "full", "Full"
+        DELTA = "delta", "Changes since the last import"
+
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.CASCADE, related_name="runs"
+    )
+    district = models.ForeignKey(
+        "rostering.District", on_delete=models.CASCADE, related_name="runs"
+    )
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sync_runs",
+    )
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.FULL)
+    since = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=24, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    stage = models.CharField(max_length=64, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # The guard against two imports of one connection, across all workers.
+            models.UniqueConstraint(
+                fields=["connection"],
+                condition=models.Q(status__in=ACTIVE_RUN_STATUSES),
+                name="one_active_run_per_connection",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} of {self.connection}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES
+
+
+class ImportRecord(models.Model):
+    """The result of one file of a run (staff, students, classes, enrollments)."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", "Staff"
+        STUDENTS = "students", "Students"
+        CLASSES = "classes", "Classes"
+        ENROLLMENTS = "enrollments", "Enrollments"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="records")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=24, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    received = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    archived = models.PositiveIntegerField(default=0)
+    restored = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    held_updates = models.PositiveIntegerField(default=0)
+    held_archives = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    COUNT_FIELDS = (
+        "received",
+        "created",
+        "updated",
+        "unchanged",
+        "skipped",
+        "archived",
+        "restored",
+        "failed",
+        "held_updates",
+        "held_archives",
+    )
+
+    class Meta:
+        ordering = ["run", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "kind"], name="import_record_unique_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import of run #{self.run_id}"
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.COUNT_FIELDS}
+
+
+class ImportIssue(models.Model):
+    """One row that failed (error) or landed with a caveat (warning)."""
+
+    class Severity(models.TextChoices):
+        ERROR = "error", "Error"
+        WARNING = "warning", "Warning"
+
+    record = models.ForeignKey(ImportRecord, on_delete=models.CASCADE, related_name="issues")
+    code = models.CharField(max_length=32)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    sourced_id = models.CharField(max_length=255, blank=True)
+    field = models.CharField(max_length=64, blank=True)
+    message = models.TextField()
+    fix_hint = models.TextField(blank=True)
+    excerpt = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["record", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.sourced_id}"
+
+
+class HeldChange(models.Model):
+    """A change a safeguard held back until a manager approves it."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Update"
+        ARCHIVE = "archive", "Archive"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPLIED = "applied", "Approved and applied"
+        DISCARDED = "discarded", "Discarded"
+
+    record = models.ForeignKey(ImportRecord, on_delete=models.CASCADE, related_name="held_changes")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    table = models.CharField(max_length=64)
+    sourced_id = models.CharField(max_length=255)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        ordering = ["record", "pk"]
+        indexes = [models.Index(fields=["record", "status"], name="held_record_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.sourced_id} ({self.get_status_display()})"

@@ -1,0 +1,1 @@
+"""The import engine: SIS records in, accounts, classes and enrollments out."""

@@ -1,0 +1,143 @@
+"""Terms, courses and sections (classes)."""
+
+from rostering.models.classes import AcademicSession, Course, Section
+from rostering.records import SisClass, SisCourse, SisTerm
+from rostering.sync import issues
+from rostering.sync.context import RunContext
+from rostering.sync.rows import RowWriter, id_map
+from rostering.sync.upsert import TableSpec
+
+_BOOK = ("district_id", "sourced_id", "status", "content_hash", "created_at", "updated_at")
+_FIXED = frozenset({"district_id", "sourced_id", "created_at"})
+_TIMES = frozenset({"created_at", "updated_at"})
+
+TERM = TableSpec(
+    name="term",
+    table=AcademicSession._meta.db_table,
+    columns=(
+        *_BOOK,
+        "title",
+        "session_type",
+        "start_date",
+        "end_date",
+        "school_id",
+        "parent_sourced_id",
+        "school_year",
+    ),
+    conflict=("district_id", "sourced_id"),
+    fixed_on_update=_FIXED,
+    datetime_columns=_TIMES,
+    date_columns=frozenset({"start_date", "end_date"}),
+)
+COURSE = TableSpec(
+    name="course",
+    table=Course._meta.db_table,
+    columns=(*_BOOK, "title", "course_code", "school_id", "grades"),
+    conflict=("district_id", "sourced_id"),
+    fixed_on_update=_FIXED,
+    datetime_columns=_TIMES,
+    json_columns=frozenset({"grades"}),
+)
+SECTION = TableSpec(
+    name="section",
+    table=Section._meta.db_table,
+    columns=(
+        *_BOOK,
+        "title",
+        "class_code",
+        "class_type",
+        "school_id",
+        "course_id",
+        "term_sourced_ids",
+        "grades",
+        "subjects",
+        "periods",
+        "location",
+    ),
+    conflict=("district_id", "sourced_id"),
+    fixed_on_update=_FIXED,
+    datetime_columns=_TIMES,
+    json_columns=frozenset({"term_sourced_ids", "grades", "subjects", "periods"}),
+)
+
+
+def _school_or_none(ctx: RunContext, sis_id: str | None) -> int | None:
+    return ctx.scope.mapped.get(sis_id) if sis_id else None
+
+
+def term_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
+    def build(term: SisTerm) -> list[list]:
+        school = term.school_sourced_id
+        if school and school in ctx.scope.known and school not in ctx.scope.mapped:
+            counts.skipped += 1  # a term of an unmapped school
+            return []
+        return [
+            [
+                term.sourced_id,
+                term.title[:255],
+                term.session_type[:32],
+                term.start_date,
+                term.end_date,
+                _school_or_none(ctx, school),
+                term.parent_sourced_id or "",
+                term.school_year[:16],
+            ]
+        ]
+
+    return RowWriter(ctx=ctx, spec=TERM, build=build, issues_=issues_, counts=counts, archive=False)
+
+
+def course_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
+    def build(course: SisCourse) -> list[list]:
+        return [
+            [
+                course.sourced_id,
+                course.title[:255],
+                course.course_code[:64],
+                _school_or_none(ctx, course.school_sourced_id),
+                list(course.grades),
+            ]
+        ]
+
+    return RowWriter(
+        ctx=ctx, spec=COURSE, build=build, issues_=issues_, counts=counts, archive=False
+    )
+
+
+def section_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
+    courses = id_map(table=COURSE.table, district_id=ctx.district_id)
+
+    def build(section: SisClass) -> list[list]:
+        sis_school = section.school_sourced_id
+        school = ctx.scope.mapped.get(sis_school or "")
+        if school is None:
+            if sis_school in ctx.scope.known:
+                counts.skipped += 1
+                ctx.not_imported_sections.add(section.sourced_id)
+            else:
+                writer.fail(
+                    section.sourced_id,
+                    issues.UNKNOWN_SCHOOL,
+                    "school",
+                    section,
+                    value=sis_school or "",
+                )
+            return []
+        return [
+            [
+                section.sourced_id,
+                section.title[:255],
+                section.class_code[:64],
+                section.class_type[:16],
+                school,
+                courses.get(section.course_sourced_id or ""),
+                list(section.term_sourced_ids),
+                list(section.grades),
+                list(section.subjects),
+                list(section.periods),
+                section.location[:255],
+            ]
+        ]
+
+    writer = RowWriter(ctx=ctx, spec=SECTION, build=build, issues_=issues_, counts=counts)
+    return writer

@@ -1,0 +1,66 @@
+"""What every stage of one run shares."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection as db
+
+from rostering.models.sync import SyncRun, SyncSettings
+from rostering.sync.progress import Progress
+
+
+@dataclass(frozen=True)
+class SchoolScope:
+    """SIS schools the connection knows, and the vendor school each mapped one is."""
+
+    known: frozenset[str]
+    mapped: dict[str, int]
+
+    def vendor_ids(self, sis_ids: tuple[str, ...]) -> list[int]:
+        return sorted({self.mapped[s] for s in sis_ids if s in self.mapped})
+
+
+@dataclass
+class RunContext:
+    run: SyncRun
+    settings: SyncSettings
+    client: Any
+    scope: SchoolScope
+    progress: Progress
+    now: datetime
+    full: bool
+    since: datetime | None = None
+    # sourcedIds present in this run's feeds (never archived for being "missing").
+    seen_people: set[str] = field(default_factory=set)
+    # People in the feeds that were not imported (skipped or failed): their
+    # enrollments and contacts are skipped, not reported as unknown.
+    not_imported: set[str] = field(default_factory=set)
+    # Sections of unmapped schools: their enrollments are skipped, not unknown.
+    not_imported_sections: set[str] = field(default_factory=set)
+    # Guardian sourcedId -> the students naming it as an agent (OneRoster agents).
+    agents: dict[str, list[str]] = field(default_factory=dict)
+    # Roles whose file could not be imported or is switched off.
+    unavailable_roles: set[str] = field(default_factory=set)
+    # First person seen with each e-mail address in this run.
+    emails: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def district_id(self) -> int:
+        return self.run.district_id
+
+    @property
+    def connection_id(self) -> int:
+        return self.run.connection_id
+
+
+def adapt_datetime(value: datetime | None):
+    return db.ops.adapt_datetimefield_value(value)
+
+
+def adapt_date(value):
+    return db.ops.adapt_datefield_value(value)
+
+
+def adapt_json(value):
+    return db.ops.adapt_json_value(value, None)

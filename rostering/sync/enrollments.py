@@ -1,0 +1,53 @@
+"""Enrollments of students and teachers in sections."""
+
+from rostering.models.classes import Enrollment
+from rostering.records import ONEROSTER_PERSON_ROLES, SisEnrollment
+from rostering.sync import issues
+from rostering.sync.classes import _BOOK, _FIXED, _TIMES, SECTION
+from rostering.sync.context import RunContext
+from rostering.sync.people import PERSON
+from rostering.sync.rows import RowWriter, id_map
+from rostering.sync.upsert import TableSpec
+
+ENROLLMENT = TableSpec(
+    name="enrollment",
+    table=Enrollment._meta.db_table,
+    columns=(*_BOOK, "section_id", "person_id", "role", "primary", "begin_date", "end_date"),
+    conflict=("district_id", "sourced_id"),
+    fixed_on_update=_FIXED,
+    datetime_columns=_TIMES,
+    date_columns=frozenset({"begin_date", "end_date"}),
+)
+
+
+def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
+    sections = id_map(table=SECTION.table, district_id=ctx.district_id)
+    people = id_map(table=PERSON.table, district_id=ctx.district_id)
+
+    def skip() -> list[list]:
+        counts.skipped += 1
+        return []
+
+    def build(e: SisEnrollment) -> list[list]:
+        section = sections.get(e.class_sourced_id)
+        if section is None:
+            if e.class_sourced_id in ctx.not_imported_sections or not ctx.full:
+                return skip()
+            writer.fail(e.sourced_id, issues.UNKNOWN_SECTION, "class", e, value=e.class_sourced_id)
+            return []
+        person = people.get(e.user_sourced_id)
+        if person is None:
+            role = ONEROSTER_PERSON_ROLES.get(e.role)
+            if (
+                e.user_sourced_id in ctx.not_imported
+                or role is None
+                or role in ctx.unavailable_roles
+                or not ctx.full
+            ):
+                return skip()
+            writer.fail(e.sourced_id, issues.UNKNOWN_PERSON, "user", e, value=e.user_sourced_id)
+            return []
+        return [[e.sourced_id, section, person, e.role[:16], e.primary, e.begin_date, e.end_date]]
+
+    writer = RowWriter(ctx=ctx, spec=ENROLLMENT, build=build, issues_=issues_, counts=counts)
+    return writer

@@ -1,0 +1,122 @@
+"""One file of a run (staff, students, classes, enrollments): fetch, then apply atomically."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from connections.clients.errors import SisError
+from rostering.models.sync import ImportRecord, RunStatus, SyncSettings
+from rostering.records import ENTITY_ROLE, Entity
+from rostering.sync.classes import course_writer, section_writer, term_writer
+from rostering.sync.context import RunContext
+from rostering.sync.counts import Counts
+from rostering.sync.enrollments import enrollment_writer
+from rostering.sync.guardians import guardian_writer
+from rostering.sync.issues import IssueCollector
+from rostering.sync.people import PersonWriter
+from rostering.sync.spool import spool_fetch
+
+logger = logging.getLogger(__name__)
+
+DATABASE_FAILED = "The database refused the import ({error}); nothing of this file was written."
+OPTIONAL_PART_FAILED = "{label} could not be read and were not imported: {error}"
+
+
+@dataclass(frozen=True)
+class Part:
+    entity: Entity
+    label: str
+    writer: Callable
+    optional: bool = False
+
+
+def _person_part(entity: Entity, label: str) -> Part:
+    return Part(entity, label, partial(PersonWriter, role=ENTITY_ROLE[entity].value))
+
+
+def file_parts(settings: SyncSettings) -> dict[str, list[Part]]:
+    """The files a connection's settings ask for, in import order."""
+    staff = [
+        _person_part(entity, label)
+        for entity, label, on in (
+            (Entity.TEACHERS, "teachers", settings.sync_teachers),
+            (Entity.STAFF, "staff", settings.sync_staff),
+            (Entity.ADMINISTRATORS, "administrators", settings.sync_administrators),
+        )
+        if on
+    ]
+    students = [_person_part(Entity.STUDENTS, "students")] if settings.sync_students else []
+    if students and settings.guardians != SyncSettings.Guardians.OFF:
+        students.append(Part(Entity.CONTACTS, "parent contacts", guardian_writer, optional=True))
+    classes = [
+        Part(Entity.TERMS, "terms", term_writer),
+        Part(Entity.COURSES, "courses", course_writer),
+        Part(Entity.CLASSES, "classes", section_writer),
+    ]
+    files = {ImportRecord.Kind.STAFF: staff, ImportRecord.Kind.STUDENTS: students}
+    if staff or students:
+        files[ImportRecord.Kind.CLASSES] = classes
+        files[ImportRecord.Kind.ENROLLMENTS] = [
+            Part(Entity.ENROLLMENTS, "enrollments", enrollment_writer)
+        ]
+    return {kind: parts for kind, parts in files.items() if parts}
+
+
+def _fetch(ctx: RunContext, parts: list[Part], notes: list[str]) -> list:
+    spools = []
+    try:
+        for part in parts:
+            try:
+                spools.append((part, spool_fetch(ctx=ctx, entity=part.entity, label=part.label)))
+            except SisError as exc:
+                if not part.optional:
+                    raise
+                notes.append(OPTIONAL_PART_FAILED.format(label=part.label.capitalize(), error=exc))
+    except BaseException:
+        for _, spool in spools:
+            spool.close()
+        raise
+    return spools
+
+
+def _apply(ctx: RunContext, spools: list, record: ImportRecord, counts: Counts) -> None:
+    issues = IssueCollector(record)
+    ctx.progress.start_stage(f"Writing {record.get_kind_display().lower()}")
+    with transaction.atomic():
+        for part, spool in spools:
+            writer = part.writer(ctx=ctx, issues_=issues, counts=counts)
+            for records, problems in spool.pages():
+                writer.apply_page(records, problems)
+                issues.flush()
+            writer.finish()
+        issues.flush()
+
+
+def file_import(*, ctx: RunContext, kind: str, parts: list[Part]) -> ImportRecord:
+    """Imports one file; its record ends Completed, Completed with ERROR or ERROR."""
+    record = ImportRecord.objects.create(
+        run=ctx.run, kind=kind, status=RunStatus.RUNNING, started_at=timezone.now()
+    )
+    counts, notes, spools = Counts(), [], []
+    try:
+        spools = _fetch(ctx, parts, notes)
+        _apply(ctx, spools, record, counts)
+        failed = counts.failed or counts.held_updates or counts.held_archives or notes
+        record.status = RunStatus.COMPLETED_WITH_ERROR if failed else RunStatus.COMPLETED
+        counts.add_to(record)
+    except SisError as exc:
+        record.status, notes = RunStatus.ERROR, [str(exc)]
+    except DatabaseError as exc:
+        logger.exception("import of %s failed in the database", kind)
+        record.status, notes = RunStatus.ERROR, [DATABASE_FAILED.format(error=exc)]
+    finally:
+        for _, spool in spools:
+            spool.close()
+    record.message = "\n".join(notes)
+    record.finished_at = timezone.now()
+    record.save()
+    return record

@@ -1,0 +1,184 @@
+"""Row-level outcomes: what failed or landed with a caveat, and how to fix it in Aeries."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from rostering.models.sync import ImportIssue, ImportRecord
+
+ERROR = ImportIssue.Severity.ERROR
+WARNING = ImportIssue.Severity.WARNING
+
+
+@dataclass(frozen=True)
+class IssueKind:
+    code: str
+    severity: str
+    message: str
+    fix: str
+
+
+MISSING_NAME = IssueKind(
+    "missing_name",
+    ERROR,
+    "The {field} is empty.",
+    "Enter the first and last name on the person's record in Aeries.",
+)
+BAD_EMAIL = IssueKind(
+    "bad_email",
+    ERROR,
+    "'{value}' is not a valid e-mail address.",
+    "Correct the e-mail address in Aeries (Student Data or Staff Data).",
+)
+MISSING_EMAIL = IssueKind(
+    "missing_email",
+    WARNING,
+    "No e-mail address: the account can sign in only by username.",
+    "Add the e-mail address in Aeries if the person signs in with Google or Microsoft.",
+)
+SHARED_EMAIL = IssueKind(
+    "shared_email",
+    WARNING,
+    "The e-mail address '{value}' is also used by {other}.",
+    "Give each person their own e-mail address in Aeries; single sign-on by e-mail "
+    "cannot tell them apart.",
+)
+UNKNOWN_SCHOOL = IssueKind(
+    "unknown_school",
+    ERROR,
+    "School '{value}' is not in the SIS school list.",
+    "Check the person's school in Aeries, then press Update list on the school mapping page.",
+)
+NO_SCHOOL = IssueKind(
+    "no_school",
+    ERROR,
+    "The record names no school.",
+    "Enroll the person in a school in Aeries.",
+)
+INVALID_GRADE = IssueKind(
+    "invalid_grade",
+    ERROR,
+    "Grade '{value}' is not a grade level (KG, 01-12, TK, PK ...).",
+    "Correct the student's grade in Aeries.",
+)
+DUPLICATE_ID = IssueKind(
+    "duplicate_id",
+    ERROR,
+    "sourcedId '{value}' appears more than once in this file; only the first row was imported.",
+    "Ask the district's Aeries administrator to remove the duplicate record.",
+)
+USERNAME_TAKEN = IssueKind(
+    "username_taken",
+    WARNING,
+    "Username '{value}' already belongs to {other}; this account was given '{alt}'.",
+    "Give the two people different user names (Network Login ID) in Aeries.",
+)
+UNKNOWN_SECTION = IssueKind(
+    "unknown_class",
+    ERROR,
+    "The enrollment points at class '{value}', which is not in the class list.",
+    "Check the section in Aeries' Master Schedule and that Master Schedule permission is granted.",
+)
+UNKNOWN_PERSON = IssueKind(
+    "unknown_user",
+    ERROR,
+    "The enrollment points at user '{value}', who is not in the roster.",
+    "Check the student or teacher record in Aeries.",
+)
+UNKNOWN_STUDENT = IssueKind(
+    "unknown_student",
+    ERROR,
+    "The contact belongs to student '{value}', who is not in the roster.",
+    "Check the student record in Aeries.",
+)
+UNREADABLE_ROW = IssueKind(
+    "unreadable_row",
+    ERROR,
+    "{value}",
+    "The SIS sent a row we could not read; report it to the district's Aeries administrator.",
+)
+ISSUE_KINDS = {
+    kind.code: kind
+    for kind in (
+        MISSING_NAME,
+        BAD_EMAIL,
+        MISSING_EMAIL,
+        SHARED_EMAIL,
+        UNKNOWN_SCHOOL,
+        NO_SCHOOL,
+        INVALID_GRADE,
+        DUPLICATE_ID,
+        USERNAME_TAKEN,
+        UNKNOWN_SECTION,
+        UNKNOWN_PERSON,
+        UNKNOWN_STUDENT,
+        UNREADABLE_ROW,
+    )
+}
+
+EXCERPT_FIELDS = (
+    "sourced_id",
+    "role",
+    "given_name",
+    "family_name",
+    "email",
+    "username",
+    "grades",
+    "school_sourced_ids",
+    "class_sourced_id",
+    "user_sourced_id",
+    "student_sourced_id",
+    "status",
+)
+
+
+def excerpt_of(record: Any) -> dict:
+    """A few identifying fields of a record; never anything secret."""
+    if isinstance(record, dict):
+        return {k: str(v)[:200] for k, v in list(record.items())[:12]}
+    out = {}
+    for name in EXCERPT_FIELDS:
+        value = getattr(record, name, None)
+        if value not in (None, "", ()):
+            out[name] = list(value) if isinstance(value, tuple) else str(value)[:200]
+    return out
+
+
+class IssueCollector:
+    """Collects a record's issues in memory, then writes them in one bulk insert."""
+
+    def __init__(self, record: ImportRecord | None):
+        self.record = record
+        self.pending: list[ImportIssue] = []
+        self.errors = 0
+        self.warnings = 0
+
+    def add(
+        self,
+        kind: IssueKind,
+        *,
+        sourced_id: str,
+        field: str = "",
+        record: Any = None,
+        **values: Any,
+    ) -> None:
+        if kind.severity == ERROR:
+            self.errors += 1
+        else:
+            self.warnings += 1
+        self.pending.append(
+            ImportIssue(
+                record=self.record,
+                code=kind.code,
+                severity=kind.severity,
+                sourced_id=str(sourced_id)[:255],
+                field=field,
+                message=kind.message.format(field=field.replace("_", " "), **values),
+                fix_hint=kind.fix,
+                excerpt=excerpt_of(record) if record is not None else {},
+            )
+        )
+
+    def flush(self) -> None:
+        if self.record is not None and self.record.pk and self.pending:
+            ImportIssue.objects.bulk_create(self.pending, batch_size=1000)
+        self.pending = []

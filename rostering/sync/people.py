@@ -1,0 +1,249 @@
+"""Writing people (students, teachers, staff, administrators) from SIS records."""
+
+from django.contrib.auth.hashers import make_password
+
+from rostering.models.people import Person, RosterStatus
+from rostering.records import SisPerson, Status
+from rostering.sync import issues
+from rostering.sync.context import RunContext
+from rostering.sync.counts import Counts
+from rostering.sync.hashing import content_hash
+from rostering.sync.issues import IssueCollector
+from rostering.sync.people_links import school_links_replace, usernames_resolve
+from rostering.sync.safeguard import Safeguard
+from rostering.sync.upsert import TableSpec, rows_select
+from rostering.sync.validation import is_district_wide, person_findings
+
+PERSON = TableSpec(
+    name="person",
+    table=Person._meta.db_table,
+    columns=(
+        "district_id",
+        "connection_id",
+        "sourced_id",
+        "role",
+        "given_name",
+        "family_name",
+        "middle_name",
+        "email",
+        "username",
+        "identifier",
+        "user_ids",
+        "grades",
+        "sis_school_ids",
+        "phone",
+        "enabled",
+        "status",
+        "archived_at",
+        "archive_reason",
+        "password",
+        "content_hash",
+        "sis_modified_at",
+        "created_at",
+        "updated_at",
+    ),
+    conflict=("district_id", "sourced_id"),
+    fixed_on_update=frozenset({"district_id", "sourced_id", "password", "created_at"}),
+    json_columns=frozenset({"user_ids", "grades", "sis_school_ids"}),
+    datetime_columns=frozenset({"archived_at", "sis_modified_at", "created_at", "updated_at"}),
+    archive_columns=("status", "archived_at", "archive_reason", "updated_at"),
+)
+TABLE = PERSON.table
+USERNAME = PERSON.index("username")
+EXISTING_SQL = (
+    f"SELECT sourced_id, id, content_hash, status, username FROM {TABLE} "
+    "WHERE district_id = %s AND sourced_id IN ({marks})"
+)
+
+
+def desired_username(person: SisPerson) -> str:
+    if person.username:
+        return person.username
+    if person.email and "@" in person.email:
+        return person.email.split("@", 1)[0]
+    return person.sourced_id
+
+
+def person_hash(person: SisPerson, school_ids: list[int]) -> str:
+    return content_hash(
+        (
+            person.role.value,
+            person.given_name,
+            person.family_name,
+            person.middle_name,
+            person.email,
+            desired_username(person),
+            person.identifier,
+            person.user_ids,
+            person.grades,
+            person.school_sourced_ids,
+            tuple(school_ids),
+            person.phone,
+            person.enabled,
+        )
+    )
+
+
+class PersonWriter:
+    """Applies one role's pages; `finish()` applies or holds updates, then archives."""
+
+    def __init__(self, *, ctx: RunContext, role: str, issues_: IssueCollector, counts: Counts):
+        self.ctx, self.role, self.issues, self.counts = ctx, role, issues_, counts
+        self.safeguard = Safeguard(
+            ctx=ctx, spec=PERSON, role=role, counts=counts, record=issues_.record
+        )
+        self.seen: set[str] = set()
+        self.leavers: set[str] = set()
+
+    def apply_page(self, records: list[SisPerson], problems: list) -> None:
+        self.counts.received += len(records) + len(problems)
+        for problem in problems:
+            self._fail(
+                problem.sourced_id,
+                issues.UNREADABLE_ROW,
+                problem.field,
+                problem.excerpt,
+                value=problem.message,
+            )
+        valid = [p for p in records if self._accept(p)]
+        if valid:
+            self._write(valid)
+
+    def _fail(self, sourced_id, kind, field, record, **values) -> None:
+        self.counts.failed += 1
+        self.ctx.not_imported.add(sourced_id)
+        self.issues.add(kind, sourced_id=sourced_id, field=field, record=record, **values)
+
+    def _accept(self, person: SisPerson) -> bool:
+        """Screens one row; True when it should be compared and written."""
+        sid = person.sourced_id
+        if sid in self.seen:
+            self._fail(sid, issues.DUPLICATE_ID, "sourcedId", person, value=sid)
+            return False
+        self.seen.add(sid)
+        self.ctx.seen_people.add(sid)
+        if person.status == Status.TOBEDELETED:
+            self.leavers.add(sid)
+            self.ctx.not_imported.add(sid)
+            self.counts.skipped += 1
+            return False
+        findings = person_findings(person, scope=self.ctx.scope)
+        if any(f.blocking for f in findings):
+            first = next(f for f in findings if f.blocking)
+            self._fail(sid, first.kind, first.field, person, **first.values)
+            return False
+        if not is_district_wide(person) and not self.ctx.scope.vendor_ids(
+            person.school_sourced_ids
+        ):
+            self.ctx.not_imported.add(sid)
+            self.counts.skipped += 1  # every school of the person is unmapped
+            return False
+        for finding in findings:
+            self.issues.add(
+                finding.kind, sourced_id=sid, field=finding.field, record=person, **finding.values
+            )
+        self._check_shared_email(person)
+        for agent in person.agent_sourced_ids:
+            self.ctx.agents.setdefault(agent, []).append(sid)
+        return True
+
+    def _check_shared_email(self, person: SisPerson) -> None:
+        if not person.email:
+            return
+        key = person.email.lower()
+        owner = self.ctx.emails.setdefault(key, person.sourced_id)
+        if owner != person.sourced_id:
+            self.issues.add(
+                issues.SHARED_EMAIL,
+                sourced_id=person.sourced_id,
+                field="email",
+                record=person,
+                value=person.email,
+                other=owner,
+            )
+
+    def _row(self, person: SisPerson, school_ids: list[int], digest: str) -> list:
+        now = self.ctx.now
+        return [
+            self.ctx.district_id,
+            self.ctx.connection_id,
+            person.sourced_id,
+            person.role.value,
+            person.given_name[:255],
+            person.family_name[:255],
+            person.middle_name[:255],
+            person.email[:254],
+            desired_username(person)[:255],
+            person.identifier[:255],
+            [list(u) for u in person.user_ids],
+            list(person.grades),
+            list(person.school_sourced_ids),
+            person.phone[:64],
+            person.enabled,
+            str(RosterStatus.ACTIVE),
+            None,
+            "",
+            make_password(None),
+            digest,
+            person.date_last_modified,
+            now,
+            now,
+        ]
+
+    def _write(self, people: list[SisPerson]) -> None:
+        existing = {
+            row[0]: row[1:]
+            for row in rows_select(
+                sql=EXISTING_SQL,
+                params=[self.ctx.district_id],
+                values=[p.sourced_id for p in people],
+            )
+        }
+        writes, links, updates = [], {}, []
+        for person in people:
+            school_ids = self.ctx.scope.vendor_ids(person.school_sourced_ids)
+            digest = person_hash(person, school_ids)
+            known = existing.get(person.sourced_id)
+            if known is None:
+                self.counts.created += 1
+            elif known[2] == RosterStatus.ARCHIVED:
+                self.counts.restored += 1
+            elif known[1] == digest:
+                self.counts.unchanged += 1
+                continue
+            elif self.ctx.settings.existing_accounts == "skip":
+                self.counts.skipped += 1
+                continue
+            row = self._row(person, school_ids, digest)
+            links[person.sourced_id] = school_ids
+            (updates if known is not None and known[2] != RosterStatus.ARCHIVED else writes).append(
+                row
+            )
+        self._resolve_usernames(writes + updates)
+        self._upsert(writes, links)
+        self.safeguard.stage_updates(updates, links)
+
+    def _resolve_usernames(self, rows: list[list]) -> None:
+        for row, alt, owner in usernames_resolve(ctx=self.ctx, rows=rows):
+            self.issues.add(
+                issues.USERNAME_TAKEN,
+                sourced_id=row[2],
+                field="username",
+                value=row[USERNAME],
+                other=owner,
+                alt=alt,
+            )
+            row[USERNAME] = alt
+
+    def _upsert(self, rows: list[list], links: dict[str, list[int]]) -> None:
+        returned = PERSON.upsert(rows, returning=("id", "sourced_id"))
+        school_links_replace(pairs=[(pk, links[sid]) for pk, sid in returned])
+
+    def finish(self) -> None:
+        self.safeguard.finish_updates(apply=self._upsert)
+        if not self.ctx.settings.archive_missing:
+            return
+        if self.ctx.full:
+            self.safeguard.archive_missing(keep=self.seen - self.leavers)
+        elif self.leavers:
+            self.safeguard.archive_listed(self.leavers)

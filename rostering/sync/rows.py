@@ -1,0 +1,140 @@
+"""The generic writer for class-side tables: terms, courses, sections, enrollments,
+guardians. (People have their own writer: usernames, skip/update, update safeguard.)"""
+
+from collections.abc import Callable
+from typing import Any
+
+from rostering.models.people import RosterStatus
+from rostering.sync import issues
+from rostering.sync.context import RunContext
+from rostering.sync.counts import Counts
+from rostering.sync.hashing import content_hash
+from rostering.sync.issues import IssueCollector
+from rostering.sync.safeguard import Safeguard
+from rostering.sync.upsert import TableSpec, rows_select
+
+# Builds the rows (values without bookkeeping columns) for one record; an empty
+# list when the builder already counted the record as skipped or failed.
+Builder = Callable[[Any], list[list]]
+BOOKKEEPING = ("district_id", "status", "content_hash", "created_at", "updated_at")
+
+
+class RowWriter:
+    def __init__(
+        self,
+        *,
+        ctx: RunContext,
+        spec: TableSpec,
+        build: Builder,
+        issues_: IssueCollector,
+        counts: Counts,
+        archive: bool = True,
+    ):
+        self.ctx, self.spec, self.build = ctx, spec, build
+        self.issues, self.counts, self.archive = issues_, counts, archive
+        self.data_columns = [c for c in spec.columns if c not in BOOKKEEPING]
+        self.keys = [self.data_columns.index(c) for c in spec.conflict if c != "district_id"]
+        self.sid = self.data_columns.index("sourced_id")
+        self.seen: set[tuple] = set()
+        self.seen_ids: set[str] = set()
+        self.leavers: set[str] = set()
+        self.safeguard = Safeguard(
+            ctx=ctx, spec=spec, role=None, counts=counts, record=issues_.record
+        )
+        key_sql = ", ".join(c for c in spec.conflict if c != "district_id")
+        self.existing_sql = (
+            f"SELECT {key_sql}, id, content_hash, status FROM {spec.table} "
+            "WHERE district_id = %s AND sourced_id IN ({marks})"
+        )
+
+    def fail(self, sourced_id: str, kind: issues.IssueKind, field: str, record: Any, **values):
+        self.counts.failed += 1
+        self.issues.add(kind, sourced_id=sourced_id, field=field, record=record, **values)
+
+    def apply_page(self, records: list, problems: list) -> None:
+        self.counts.received += len(records) + len(problems)
+        for problem in problems:
+            self.fail(
+                problem.sourced_id,
+                issues.UNREADABLE_ROW,
+                problem.field,
+                problem.excerpt,
+                value=problem.message,
+            )
+        rows = []
+        for record in records:
+            self.seen_ids.add(record.sourced_id)
+            if record.status == "tobedeleted":
+                self.leavers.add(record.sourced_id)
+                self.counts.skipped += 1
+                continue
+            for data in self.build(record):
+                key = tuple(data[i] for i in self.keys)
+                if key in self.seen:
+                    self.fail(
+                        record.sourced_id,
+                        issues.DUPLICATE_ID,
+                        "sourcedId",
+                        record,
+                        value=record.sourced_id,
+                    )
+                    continue
+                self.seen.add(key)
+                rows.append(data)
+        if rows:
+            self._write(rows)
+
+    def _full_row(self, data: list, digest: str) -> list:
+        values = dict(zip(self.data_columns, data, strict=True))
+        values.update(
+            district_id=self.ctx.district_id,
+            status=str(RosterStatus.ACTIVE),
+            content_hash=digest,
+            created_at=self.ctx.now,
+            updated_at=self.ctx.now,
+        )
+        return [values[c] for c in self.spec.columns]
+
+    def _write(self, rows: list[list]) -> None:
+        found = rows_select(
+            sql=self.existing_sql,
+            params=[self.ctx.district_id],
+            values=sorted({r[self.sid] for r in rows}),
+        )
+        n = len(self.keys)
+        existing = {tuple(row[:n]): row[n:] for row in found}
+        writes = []
+        for data in rows:
+            digest = content_hash(tuple(data))
+            known = existing.get(tuple(data[i] for i in self.keys))
+            if known is None:
+                self.counts.created += 1
+            elif known[2] == RosterStatus.ARCHIVED:
+                self.counts.restored += 1
+            elif known[1] == digest:
+                self.counts.unchanged += 1
+                continue
+            else:
+                self.counts.updated += 1
+            writes.append(self._full_row(data, digest))
+        self.spec.upsert(writes)
+
+    def finish(self) -> None:
+        if not (self.archive and self.ctx.settings.archive_missing):
+            return
+        if self.ctx.full:
+            self.safeguard.archive_missing(keep=self.seen_ids - self.leavers)
+        elif self.leavers:
+            self.safeguard.archive_listed(self.leavers)
+
+
+def id_map(*, table: str, district_id: int, where: str = "", params: tuple = ()) -> dict[str, int]:
+    """sourcedId → id for a district's rows of one table (one query)."""
+    from django.db import connection as db
+
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT sourced_id, id FROM {table} WHERE district_id = %s {where}",
+            [district_id, *params],
+        )
+        return dict(cursor.fetchall())

@@ -1,0 +1,234 @@
+"""Starting and executing an import run of one connection."""
+
+import logging
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from connections.clients.errors import SisError
+from connections.models import Connection
+from connections.services import connection_client
+from rostering.audit import audit_record
+from rostering.models.audit import AuditEvent
+from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
+from rostering.records import Role
+from rostering.sync.context import RunContext, SchoolScope
+from rostering.sync.files import file_import, file_parts
+from rostering.sync.progress import Progress
+
+logger = logging.getLogger(__name__)
+
+CONNECTION_BUSY = (
+    "{connection} already has an import queued or running (import #{run}); wait for it to finish."
+)
+CONNECTION_DISABLED = "{connection} is disabled; enable it before importing."
+ENROLLMENTS_NEED_CLASSES = "Enrollments were not imported because the classes could not be."
+RUN_CRASHED = "The import stopped unexpectedly ({error}); nothing after this point was written."
+# Delta runs re-read a little before the last run started: clocks differ.
+DELTA_OVERLAP = timedelta(minutes=10)
+FILE_ROLES = {
+    ImportRecord.Kind.STAFF: (Role.TEACHER, Role.STAFF, Role.ADMINISTRATOR),
+    ImportRecord.Kind.STUDENTS: (Role.STUDENT,),
+}
+SOURCES = {
+    SyncRun.Trigger.MANUAL: "admin",
+    SyncRun.Trigger.SCHEDULE: "scheduler",
+    SyncRun.Trigger.COMMAND: "command line",
+}
+
+
+class ConnectionBusy(Exception):
+    pass
+
+
+class ConnectionDisabled(Exception):
+    pass
+
+
+def sync_settings_for(*, connection: Connection) -> SyncSettings:
+    settings, _ = SyncSettings.objects.get_or_create(connection=connection)
+    return settings
+
+
+def _delta_since(connection: Connection) -> timezone.datetime | None:
+    last = (
+        SyncRun.objects.filter(
+            connection=connection,
+            status__in=[RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERROR],
+            started_at__isnull=False,
+        )
+        .order_by("-started_at")
+        .first()
+    )
+    return last.started_at - DELTA_OVERLAP if last else None
+
+
+def sync_run_create(
+    *, connection: Connection, actor: AbstractBaseUser | None, trigger: str, mode: str
+) -> SyncRun:
+    """Creates a queued run; refuses when the connection already has one (any worker)."""
+    if not connection.enabled:
+        raise ConnectionDisabled(CONNECTION_DISABLED.format(connection=connection))
+    since = _delta_since(connection) if mode == SyncRun.Mode.DELTA else None
+    mode = SyncRun.Mode.DELTA if since else SyncRun.Mode.FULL
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(
+                connection=connection,
+                district_id=connection.district_id,
+                trigger=trigger,
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                mode=mode,
+                since=since,
+            )
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.PULL,
+                obj=connection,
+                message=f"Import #{run.pk} ({run.get_mode_display().lower()})",
+                source=SOURCES.get(trigger, "system"),
+            )
+    except IntegrityError:
+        active = SyncRun.objects.filter(connection=connection, status__in=["queued", "running"])
+        raise ConnectionBusy(
+            CONNECTION_BUSY.format(
+                connection=connection, run=active.values_list("pk", flat=True).first()
+            )
+        ) from None
+    return run
+
+
+def _scope(connection: Connection) -> SchoolScope:
+    rows = connection.sis_schools.filter(vanished_at__isnull=True).values_list(
+        "sourced_id", "school_id"
+    )
+    rows = list(rows)
+    return SchoolScope(
+        known=frozenset(sid for sid, _ in rows),
+        mapped={sid: school for sid, school in rows if school is not None},
+    )
+
+
+def _refresh_schools(connection: Connection, actor) -> None:
+    from rostering.schools import sis_schools_refresh
+
+    sis_schools_refresh(connection=connection, actor=actor, source="import")
+
+
+def _run_files(ctx: RunContext) -> None:
+    settings = ctx.settings
+    off = {
+        Role.STUDENT: not settings.sync_students,
+        Role.TEACHER: not settings.sync_teachers,
+        Role.STAFF: not settings.sync_staff,
+        Role.ADMINISTRATOR: not settings.sync_administrators,
+    }
+    ctx.unavailable_roles |= {role for role, disabled in off.items() if disabled}
+    classes_failed = False
+    for kind, parts in file_parts(settings).items():
+        if kind == ImportRecord.Kind.ENROLLMENTS and classes_failed:
+            _record_not_run(ctx, kind, ENROLLMENTS_NEED_CLASSES)
+            continue
+        record = file_import(ctx=ctx, kind=kind, parts=parts)
+        if record.status == RunStatus.ERROR:
+            ctx.unavailable_roles |= set(FILE_ROLES.get(kind, ()))
+            classes_failed = classes_failed or kind == ImportRecord.Kind.CLASSES
+
+
+def _record_not_run(ctx: RunContext, kind: str, message: str) -> None:
+    now = timezone.now()
+    ImportRecord.objects.create(
+        run=ctx.run,
+        kind=kind,
+        status=RunStatus.ERROR,
+        message=message,
+        started_at=now,
+        finished_at=now,
+    )
+
+
+def _final_status(run: SyncRun) -> str:
+    statuses = set(run.records.values_list("status", flat=True))
+    if RunStatus.ERROR in statuses:
+        return RunStatus.ERROR
+    if RunStatus.COMPLETED_WITH_ERROR in statuses:
+        return RunStatus.COMPLETED_WITH_ERROR
+    return RunStatus.COMPLETED
+
+
+def _context(run: SyncRun, client, *, progress: bool) -> RunContext:
+    return RunContext(
+        run=run,
+        settings=sync_settings_for(connection=run.connection),
+        client=client,
+        scope=_scope(run.connection),
+        progress=Progress(run, enabled=progress),
+        now=timezone.now(),
+        full=run.mode == SyncRun.Mode.FULL,
+        since=run.since,
+    )
+
+
+def _execute(run: SyncRun, *, progress: bool = True) -> None:
+    connection = run.connection
+    with connection_client(connection=connection) as client:
+        if run.mode == SyncRun.Mode.DELTA and not client.supports_delta:
+            run.mode, run.since = SyncRun.Mode.FULL, None
+        _refresh_schools(connection, run.actor)
+        _run_files(_context(run, client, progress=progress))
+
+
+def sync_run_execute(*, run: SyncRun, progress: bool = True) -> SyncRun:
+    """Runs a queued import to its end; never raises for SIS or data problems."""
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    run.refresh_from_db()
+    try:
+        _execute(run, progress=progress)
+        run.status = _final_status(run)
+    except SisError as exc:
+        run.status, run.message = RunStatus.ERROR, str(exc)
+    except Exception as exc:
+        logger.exception("import #%s crashed", run.pk)
+        run.status, run.message = RunStatus.ERROR, RUN_CRASHED.format(error=exc)
+    run.finished_at = timezone.now()
+    run.stage = ""
+    run.save(update_fields=["status", "message", "finished_at", "stage", "mode", "since"])
+    return run
+
+
+def sync_run_start(
+    *,
+    connection: Connection,
+    actor: AbstractBaseUser | None,
+    trigger: str = SyncRun.Trigger.COMMAND,
+    mode: str = SyncRun.Mode.FULL,
+) -> SyncRun:
+    """Creates a run and executes it now (the CLI); refuses a busy connection."""
+    run = sync_run_create(connection=connection, actor=actor, trigger=trigger, mode=mode)
+    return sync_run_execute(run=run)
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def sync_run_dry(*, connection: Connection, mode: str = SyncRun.Mode.FULL):
+    """What a pull would change, computed in a transaction that is rolled back."""
+    from rostering.sync.report import RunReport, run_report
+
+    report: RunReport | None = None
+    try:
+        with transaction.atomic():
+            run = sync_run_create(
+                connection=connection, actor=None, trigger=SyncRun.Trigger.COMMAND, mode=mode
+            )
+            run = sync_run_execute(run=run, progress=False)
+            report = run_report(run=run)
+            raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    return report

@@ -1,0 +1,53 @@
+"""Fetch first, write after: pages of a file go to a temporary file, not to memory.
+
+A file (staff, students, …) is applied in one transaction only once every page
+has arrived, so a network failure half-way leaves nothing half-written.
+"""
+
+import pickle
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+from rostering.records import Entity, SisRowProblem
+from rostering.sync.context import RunContext
+
+
+class Spool:
+    def __init__(self, entity: Entity):
+        self.entity = entity
+        self.file = tempfile.TemporaryFile(prefix="autoroster-spool-")  # noqa: SIM115 (closed by close())
+        self.records = 0
+        self.problems = 0
+
+    def add(self, records: list[Any], problems: list[SisRowProblem]) -> None:
+        pickle.dump((records, problems), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.records += len(records)
+        self.problems += len(problems)
+
+    def pages(self) -> Iterator[tuple[list[Any], list[SisRowProblem]]]:
+        self.file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.file)
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def spool_fetch(*, ctx: RunContext, entity: Entity, label: str) -> Spool:
+    """Reads every page of one entity into a spool, reporting progress."""
+    spool = Spool(entity)
+    ctx.progress.start_stage(f"Reading {label}")
+    since = ctx.since if not ctx.full else None
+    try:
+        for page in ctx.client.iter_pages(entity, since=since):
+            ctx.progress.set_total(page.total)
+            spool.add(page.records, page.problems)
+            ctx.progress.advance(len(page.records) + len(page.problems))
+    except BaseException:
+        spool.close()
+        raise
+    return spool

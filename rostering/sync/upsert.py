@@ -1,0 +1,141 @@
+"""Batched writes: one multi-row INSERT ... ON CONFLICT ... RETURNING per chunk.
+
+The same SQL runs on PostgreSQL and SQLite (3.35+), with no model instance per row.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+
+# SQLite allows 32,766 bound parameters per statement; PostgreSQL 65,535.
+MAX_PARAMS = 30_000
+
+
+def _chunks(rows: Sequence[Sequence], size: int) -> Iterable[Sequence[Sequence]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def rows_upsert(
+    *,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence],
+    conflict: Sequence[str],
+    update: Sequence[str],
+    returning: Sequence[str] = (),
+) -> list[tuple]:
+    """Inserts rows, updating `update` columns where `conflict` columns already exist."""
+    if not rows:
+        return []
+    qn = connection.ops.quote_name
+    row_sql = "(" + ",".join(["%s"] * len(columns)) + ")"
+    head = f"INSERT INTO {qn(table)} ({','.join(qn(c) for c in columns)}) VALUES "
+    action = (
+        "DO UPDATE SET " + ",".join(f"{qn(c)}=excluded.{qn(c)}" for c in update)
+        if update
+        else "DO NOTHING"
+    )
+    tail = f" ON CONFLICT ({','.join(qn(c) for c in conflict)}) {action}"
+    if returning:
+        tail += " RETURNING " + ",".join(qn(c) for c in returning)
+    results: list[tuple] = []
+    with connection.cursor() as cursor:
+        for part in _chunks(rows, max(1, MAX_PARAMS // len(columns))):
+            params = [value for row in part for value in row]
+            cursor.execute(head + ",".join([row_sql] * len(part)) + tail, params)
+            if returning:
+                results.extend(cursor.fetchall())
+    return results
+
+
+def rows_delete(*, table: str, column: str, values: Sequence) -> int:
+    """DELETE FROM table WHERE column IN (values), chunked."""
+    qn = connection.ops.quote_name
+    deleted = 0
+    with connection.cursor() as cursor:
+        for part in _chunks(values, MAX_PARAMS):
+            marks = ",".join(["%s"] * len(part))
+            cursor.execute(f"DELETE FROM {qn(table)} WHERE {qn(column)} IN ({marks})", list(part))
+            deleted += cursor.rowcount
+    return deleted
+
+
+def rows_select(*, sql: str, params: Sequence, values: Sequence, chunk: int = 5_000) -> list[tuple]:
+    """Runs `sql` (which ends in `IN ({marks})`) over `values` in chunks."""
+    found: list[tuple] = []
+    with connection.cursor() as cursor:
+        for part in _chunks(values, chunk):
+            cursor.execute(sql.format(marks=",".join(["%s"] * len(part))), [*params, *part])
+            found.extend(cursor.fetchall())
+    return found
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One rostered table as the engine writes it: columns, keys, value adapters."""
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    conflict: tuple[str, ...]
+    fixed_on_update: frozenset[str]  # written on insert only (ids, password, created_at)
+    json_columns: frozenset[str] = frozenset()
+    datetime_columns: frozenset[str] = frozenset()
+    date_columns: frozenset[str] = frozenset()
+    archive_columns: tuple[str, ...] = ("status", "updated_at")
+
+    @property
+    def update_columns(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c not in self.fixed_on_update)
+
+    def index(self, column: str) -> int:
+        return self.columns.index(column)
+
+    def _adapters(self) -> list[tuple[int, Callable]]:
+        ops = connection.ops
+        adapters = []
+        for i, column in enumerate(self.columns):
+            if column in self.json_columns:
+                adapters.append((i, lambda v: ops.adapt_json_value(v, None)))
+            elif column in self.datetime_columns:
+                adapters.append((i, ops.adapt_datetimefield_value))
+            elif column in self.date_columns:
+                adapters.append((i, ops.adapt_datefield_value))
+        return adapters
+
+    def upsert(self, rows: Sequence[Sequence], *, returning: Sequence[str] = ()) -> list[tuple]:
+        adapters = self._adapters()
+        prepared = []
+        for row in rows:
+            row = list(row)
+            for i, adapt in adapters:
+                row[i] = adapt(row[i])
+            prepared.append(row)
+        return rows_upsert(
+            table=self.table,
+            columns=self.columns,
+            rows=prepared,
+            conflict=self.conflict,
+            update=self.update_columns,
+            returning=returning,
+        )
+
+    def encode(self, row: Sequence) -> dict:
+        """A JSON-safe copy of a row (for held changes)."""
+        return json.loads(
+            json.dumps(dict(zip(self.columns, row, strict=True)), cls=DjangoJSONEncoder)
+        )
+
+    def decode(self, payload: dict) -> list:
+        row = [payload[c] for c in self.columns]
+        for i, column in enumerate(self.columns):
+            if row[i] is not None and column in self.datetime_columns:
+                row[i] = datetime.fromisoformat(row[i].replace("Z", "+00:00"))
+            elif row[i] is not None and column in self.date_columns:
+                row[i] = date.fromisoformat(row[i])
+        return row

@@ -1,0 +1,74 @@
+"""Row validation: which SIS rows can become accounts, and why not."""
+
+import re
+from dataclasses import dataclass
+
+from rostering.records import CEDS_GRADES, Role, SisPerson
+from rostering.sync import issues
+from rostering.sync.context import SchoolScope
+
+EMAIL = re.compile(
+    r"^[^@\s,;<>()\[\]\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: issues.IssueKind
+    field: str
+    values: dict
+
+    @property
+    def blocking(self) -> bool:
+        return self.kind.severity == issues.ERROR
+
+
+def _names(person: SisPerson) -> list[Finding]:
+    return [
+        Finding(issues.MISSING_NAME, name, {})
+        for name in ("given_name", "family_name")
+        if not getattr(person, name).strip()
+    ]
+
+
+def _email(person: SisPerson) -> list[Finding]:
+    if not person.email:
+        return [Finding(issues.MISSING_EMAIL, "email", {})]
+    if not EMAIL.match(person.email):
+        return [Finding(issues.BAD_EMAIL, "email", {"value": person.email})]
+    return []
+
+
+def _grades(person: SisPerson) -> list[Finding]:
+    if person.role != Role.STUDENT:
+        return []
+    bad = [g for g in person.grades if g not in CEDS_GRADES]
+    return [Finding(issues.INVALID_GRADE, "grades", {"value": g}) for g in bad[:1]]
+
+
+# Aeries' district org: people attached only to it work district-wide.
+DISTRICT_ORG_IDS = frozenset({"0"})
+
+
+def school_ids_of(person: SisPerson) -> tuple[str, ...]:
+    return tuple(s for s in person.school_sourced_ids if s not in DISTRICT_ORG_IDS)
+
+
+def is_district_wide(person: SisPerson) -> bool:
+    """Staff, teachers and administrators of the district office (no school of their own)."""
+    return person.role != Role.STUDENT and not school_ids_of(person)
+
+
+def _schools(person: SisPerson, scope: SchoolScope) -> list[Finding]:
+    schools = school_ids_of(person)
+    if not schools:
+        return [] if is_district_wide(person) else [Finding(issues.NO_SCHOOL, "orgs", {})]
+    unknown = [s for s in schools if s not in scope.known]
+    if len(unknown) == len(schools):
+        return [Finding(issues.UNKNOWN_SCHOOL, "orgs", {"value": unknown[0]})]
+    return []
+
+
+def person_findings(person: SisPerson, *, scope: SchoolScope) -> list[Finding]:
+    """Errors (the row is not imported) and warnings (it is, with a caveat)."""
+    return _names(person) + _email(person) + _grades(person) + _schools(person, scope)
