@@ -17,6 +17,7 @@ from connections.clients.errors import SisError
 from connections.models import Connection
 from rostering.audit import audit_changes, audit_record
 from rostering.models import AuditEvent, School, SisSchool
+from rostering.records import Status
 from rostering.school_matching import Decision, MatchResult, school_match
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ REFRESH_SUMMARY = (
     "the SIS, {returned} back; {auto_mapped} mapped automatically, {needs_review} to review."
 )
 SCHOOL_OTHER_DISTRICT = "{school} is not a school of {district}."
-INACTIVE_STATUS = "tobedeleted"
 UPSERT_FIELDS = ["name", "school_code", "school_type"]
 MAPPING_FIELDS = ["school", "mapping_method", "match_score", "needs_review", "candidates"]
 
@@ -102,16 +102,7 @@ def sis_schools_refresh(
     when the SIS cannot be read or returns no school at all.
     """
     audit = {"actor": actor, "source": source, "remote_addr": remote_addr}
-    try:
-        fetched = sis_school_fetch(connection=connection)
-    except SisError as exc:
-        message = SCHOOLS_FETCH_FAILED.format(connection=connection.name, error=exc)
-        _refresh_fail(connection=connection, message=message, **audit)
-    seen = {r.sourced_id: r for r in fetched if r.sourced_id and r.status != INACTIVE_STATUS}
-    if not seen and connection.sis_schools.filter(vanished_at__isnull=True).exists():
-        _refresh_fail(
-            connection=connection, message=SCHOOLS_EMPTY.format(connection=connection.name), **audit
-        )
+    seen = _sis_schools_receive(connection=connection, **audit)
     with transaction.atomic():
         # One Update list per connection at a time: a second one waits here.
         Connection.objects.select_for_update().filter(pk=connection.pk).first()
@@ -132,6 +123,19 @@ def sis_schools_refresh(
             **audit,
         )
     return result
+
+
+def _sis_schools_receive(*, connection: Connection, **audit) -> dict[str, records.SisSchool]:
+    try:
+        fetched = sis_school_fetch(connection=connection)
+    except SisError as exc:
+        message = SCHOOLS_FETCH_FAILED.format(connection=connection.name, error=exc)
+        _refresh_fail(connection=connection, message=message, **audit)
+    seen = {r.sourced_id: r for r in fetched if r.sourced_id and r.status != Status.TOBEDELETED}
+    if not seen and connection.sis_schools.filter(vanished_at__isnull=True).exists():
+        message = SCHOOLS_EMPTY.format(connection=connection.name)
+        _refresh_fail(connection=connection, message=message, **audit)
+    return seen
 
 
 def _refresh_fail(*, connection: Connection, message: str, **audit) -> NoReturn:
@@ -187,7 +191,6 @@ def _sis_schools_upsert(
 
 
 def _sis_schools_automap(*, connection: Connection) -> _AutoMapped:
-    """Maps each unmapped SIS school whose match is sure and not shared with another."""
     vendor = {s.name: s for s in School.objects.filter(district_id=connection.district_id)}
     rows = list(
         connection.sis_schools.filter(
