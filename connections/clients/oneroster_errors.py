@@ -68,6 +68,17 @@ def token_error(response: requests.Response, *, scrub: Scrub) -> errors.SisError
     """Why {base}token did not hand out a token."""
     path = url_path(response.url or "")
     status = response.status_code
+    payload = json_or_none(response)
+    oauth_error = payload.get("error") if isinstance(payload, dict) else None
+    # A credential rejection wins over wording such as "…or OneRoster access is not
+    # enabled for it", which Aeries puts in its invalid_client description.
+    if status == 401 or oauth_error in _OAUTH_CREDENTIAL_ERRORS:
+        return errors.SisAuthError(
+            errors.BAD_CREDENTIALS_MESSAGE,
+            fix=errors.BAD_CREDENTIALS_FIX,
+            status=status,
+            url_path=path,
+        )
     if looks_disabled(response):
         return disabled_error(path=path, status=status)
     if status in (404, 405):
@@ -78,9 +89,7 @@ def token_error(response: requests.Response, *, scrub: Scrub) -> errors.SisError
             status=status,
             url_path=path,
         )
-    payload = json_or_none(response)
-    oauth_error = payload.get("error") if isinstance(payload, dict) else None
-    if status in (401, 403) or oauth_error in _OAUTH_CREDENTIAL_ERRORS:
+    if status == 403:
         return errors.SisAuthError(
             errors.BAD_CREDENTIALS_MESSAGE,
             fix=errors.BAD_CREDENTIALS_FIX,

@@ -168,6 +168,13 @@ def test_401_on_data_call_reauthenticates_once_then_fails():
         (404, "<html>Not found</html>", errors.SisWrongUrlError, errors.WRONG_URL_FIX),
         (401, "", errors.SisAuthError, errors.BAD_CREDENTIALS_FIX),
         (400, '{"error": "invalid_client"}', errors.SisAuthError, errors.BAD_CREDENTIALS_FIX),
+        (
+            401,
+            '{"error": "invalid_client", "error_description": "The Consumer ID or Secret is '
+            'incorrect, or OneRoster access is not enabled for it."}',
+            errors.SisAuthError,
+            errors.BAD_CREDENTIALS_FIX,
+        ),
         (500, "OneRoster is not enabled", errors.SisOneRosterDisabledError, "IIS reset"),
     ],
 )
