@@ -181,6 +181,31 @@ def school_staff_make(
     return admins, staff_teachers, aides
 
 
+def staff_and_schedule_make(
+    district: District, *, by_school: dict, rng: random.Random, stamp: StampPool
+) -> list[Person]:
+    """Staff of the district and its schools; fills the district's sections and enrollments."""
+    staff = StaffFactory(rng=rng, domain=district.domain, stamp=stamp)
+    people = [
+        staff.make(role="administrator", title=title, school_codes=["0"])
+        for title in ("Superintendent", "Director of Technology", "Assessment Coordinator")
+    ]
+    for school in district.schools:
+        grades = by_school[school.code]
+        admins, teachers, aides = school_staff_make(
+            school=school,
+            staff=staff,
+            teachers=sum(sections_per_grade(grades).values()),
+            students=sum(len(s) for s in grades.values()),
+        )
+        people += admins + teachers + aides
+        scheduler = SchoolScheduler(rng=rng, school=school, teachers=teachers, stamp=stamp)
+        scheduler.build(grades)
+        district.sections += scheduler.sections
+        district.enrollments += scheduler.enrollments
+    return people
+
+
 def generate_district(students: int, seed: int, clean: bool = False) -> District:
     """Generate a district; the same arguments always give the same district."""
     rng = random.Random(seed)
@@ -201,24 +226,8 @@ def generate_district(students: int, seed: int, clean: bool = False) -> District
         clock=stamp.pool[-1],
         next_student=FIRST_STUDENT_ID + students,
     )
-    staff = StaffFactory(rng=rng, domain=domain, stamp=stamp)
-    staff_people = [
-        staff.make(role="administrator", title=title, school_codes=["0"])
-        for title in ("Superintendent", "Director of Technology", "Assessment Coordinator")
-    ]
     by_school = students_make(rng=rng, schools=schools, count=students, domain=domain, stamp=stamp)
-    for school in schools:
-        grades = by_school[school.code]
-        count = sum(len(s) for s in grades.values())
-        teachers = sum(sections_per_grade(grades).values())
-        admins, teacher_list, aides = school_staff_make(
-            school=school, staff=staff, teachers=teachers, students=count
-        )
-        staff_people += admins + teacher_list + aides
-        scheduler = SchoolScheduler(rng=rng, school=school, teachers=teacher_list, stamp=stamp)
-        scheduler.build(grades)
-        district.sections += scheduler.sections
-        district.enrollments += scheduler.enrollments
+    staff_people = staff_and_schedule_make(district, by_school=by_school, rng=rng, stamp=stamp)
     student_list = sorted(
         (p for g in by_school.values() for s in g.values() for p in s),
         key=lambda p: int(p.sourced_id),

@@ -96,45 +96,54 @@ def _arrive(
     return student
 
 
+def _existing_change(
+    rng: random.Random, district: District, *, wanted: dict, stamp: str, changes: Changes
+) -> dict[str, list[str]]:
+    """Rename, regrade and remove existing people; newcomers are made elsewhere."""
+    skip = badrows.bad_ids(district)
+    people = [p for p in district.people.values() if p.sourced_id not in skip]
+    students = [p for p in people if p.role == "student" and p.status == "active"]
+    teachers = [p for p in people if p.role == "teacher"]
+    n_teachers = min(len(teachers), wanted["renamed"] // 2)
+    renamed_teachers = rng.sample(teachers, n_teachers)
+    count = wanted["renamed"] - n_teachers + wanted["grade_changed"] + wanted["left"]
+    picked = rng.sample(students, min(len(students), count))
+
+    def take(k: int) -> list[Person]:
+        return [picked.pop() for _ in range(min(k, len(picked)))]
+
+    chosen = {
+        "renamed": take(wanted["renamed"] - n_teachers) + renamed_teachers,
+        "grade_changed": take(wanted["grade_changed"]),
+        "left": take(wanted["left"]),
+    }
+    for person in chosen["renamed"]:
+        _rename(rng, person)
+    for person in chosen["grade_changed"]:
+        _regrade(person, district)
+    for person in chosen["left"]:
+        _leave(person, district, stamp, changes)
+    _unenroll(district, {p.sourced_id for p in chosen["left"]}, stamp, changes)
+    for people_changed in chosen.values():
+        changes.people += people_changed
+    return {kind: [p.sourced_id for p in found] for kind, found in chosen.items()}
+
+
 def district_mutate(district: District, *, n: int, now: str | None = None) -> tuple[dict, Changes]:
     """Apply N changes (cycling rename, grade change, leaver, newcomer); return a summary."""
     rng = random.Random(f"{district.seed}:mutation:{district.mutations}")
     district.mutations += 1
     stamp = clock_tick(district, now)
     wanted = {kind: len(range(i, n, len(KINDS))) for i, kind in enumerate(KINDS)}
-    skip = badrows.bad_ids(district)
-    students = [
-        p
-        for p in district.people.values()
-        if p.role == "student" and p.status == "active" and p.sourced_id not in skip
-    ]
-    teachers = [
-        p for p in district.people.values() if p.role == "teacher" and p.sourced_id not in skip
-    ]
-    picked = rng.sample(
-        students, min(len(students), wanted["grade_changed"] + wanted["left"] + wanted["renamed"])
-    )
-    summary: dict[str, list[str]] = {kind: [] for kind in KINDS}
     changes = Changes()
-    for i in range(wanted["renamed"]):
-        person = picked.pop() if i % 2 == 0 or not teachers else rng.choice(teachers)
-        _rename(rng, person)
-        summary["renamed"].append(person.sourced_id)
-        changes.people.append(person)
-    for kind in ("grade_changed", "left"):
-        for person in [picked.pop() for _ in range(min(wanted[kind], len(picked)))]:
-            if kind == "left":
-                _leave(person, district, stamp, changes)
-            else:
-                _regrade(person, district)
-            summary[kind].append(person.sourced_id)
-            changes.people.append(person)
-    _unenroll(district, set(summary["left"]), stamp, changes)
+    summary = _existing_change(rng, district, wanted=wanted, stamp=stamp, changes=changes)
     numbers: dict[str, int] = {}
-    for p in students:
-        numbers[p.school_codes[0]] = max(numbers.get(p.school_codes[0], 0), p.student_number)
-    for _ in range(wanted["new"]):
-        summary["new"].append(_arrive(rng, district, stamp, changes, numbers).sourced_id)
+    for p in district.people.values():
+        if p.role == "student":
+            numbers[p.school_codes[0]] = max(numbers.get(p.school_codes[0], 0), p.student_number)
+    summary["new"] = [
+        _arrive(rng, district, stamp, changes, numbers).sourced_id for _ in range(wanted["new"])
+    ]
     for person in changes.people:
         person.date_last_modified = stamp
     return {"now": stamp, **summary}, changes

@@ -135,13 +135,14 @@ def test_endpoints_answer_arrays_of_pascal_case_rows(sandbox_sis_shared, path, f
 def test_single_forms(sandbox_sis_shared):
     school = native(sandbox_sis_shared, "schools/994").json()
     assert school["SchoolCode"] == 994 and school["Name"] == "Roosevelt High School"
-    student = native(sandbox_sis_shared, "schools/994/students/100010").json()
-    assert [s["StudentID"] for s in student] == [100010]
+    sid = native(sandbox_sis_shared, "schools/994/students").json()[3]["StudentID"]
+    student = native(sandbox_sis_shared, f"schools/994/students/{sid}").json()
+    assert [s["StudentID"] for s in student] == [sid]
     assert native(sandbox_sis_shared, "staff/1001").json()[0]["ID"] == 1001
     assert native(sandbox_sis_shared, "schools/994/sections/1001").json()[0]["SectionNumber"] == (
         1001
     )
-    contacts = native(sandbox_sis_shared, "schools/994/contacts/100010").json()
+    contacts = native(sandbox_sis_shared, f"schools/994/contacts/{sid}").json()
     assert contacts[0]["SequenceNumber"] == 1
     third = native(sandbox_sis_shared, "schools/990/students/grade/3").json()
     assert third and {s["Grade"] for s in third} == {3}
