@@ -134,5 +134,9 @@ LOGGING = {
 # SIS clients: records per page asked for, and parallel requests per SIS.
 SIS_PAGE_SIZE = env.int("SIS_PAGE_SIZE", default=1000)
 SIS_CONCURRENCY = env.int("SIS_CONCURRENCY", default=4)
+# Seconds: to connect, to wait for a page, and the most spent retrying one request.
+SIS_CONNECT_TIMEOUT = env.float("SIS_CONNECT_TIMEOUT", default=10.0)
+SIS_READ_TIMEOUT = env.float("SIS_READ_TIMEOUT", default=120.0)
+SIS_MAX_RETRY_SECONDS = env.float("SIS_MAX_RETRY_SECONDS", default=300.0)
 # A running import that has not reported for this long is marked ERROR.
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=15 * 60)

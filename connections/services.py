@@ -125,5 +125,11 @@ def connection_client(*, connection: Connection, **options):
 
     from connections.clients import client_for
 
-    defaults = {"page_size": settings.SIS_PAGE_SIZE, "concurrency": settings.SIS_CONCURRENCY}
+    defaults = {
+        "page_size": settings.SIS_PAGE_SIZE,
+        "concurrency": settings.SIS_CONCURRENCY,
+        "connect_timeout": settings.SIS_CONNECT_TIMEOUT,
+        "read_timeout": settings.SIS_READ_TIMEOUT,
+        "max_retry_seconds": settings.SIS_MAX_RETRY_SECONDS,
+    }
     return client_for(connection_credentials(connection=connection), **{**defaults, **options})

@@ -9,6 +9,7 @@ from rostering.sync.context import RunContext
 from rostering.sync.people import PERSON
 from rostering.sync.rows import RowWriter, id_map
 from rostering.sync.upsert import TableSpec
+from rostering.sync.validation import EMAIL
 
 GUARDIAN = TableSpec(
     name="guardian",
@@ -41,40 +42,38 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     )
     primary_only = ctx.settings.guardians == SyncSettings.Guardians.PRIMARY
 
+    def email_of(c: SisContact) -> str:
+        if c.email and not EMAIL.match(c.email):
+            issues_.add(issues.CONTACT_BAD_EMAIL, sourced_id=c.sourced_id, field="email",
+                        record=c, value=c.email)  # fmt: skip
+            return ""
+        return c.email[:254]
+
+    def student_of(c: SisContact, student_sid: str) -> int | None:
+        student = students.get(student_sid)
+        if student is None:
+            if student_sid in ctx.not_imported or not ctx.full:
+                counts.skipped += 1
+            else:
+                writer.fail(c.sourced_id, issues.UNKNOWN_STUDENT, "student", c, value=student_sid)
+        return student
+
     def build(c: SisContact) -> list[list]:
-        if primary_only and not c.primary:
-            counts.skipped += 1
-            return []
         linked = (
             [c.student_sourced_id] if c.student_sourced_id else ctx.agents.get(c.sourced_id, [])
         )
-        rows = []
-        for student_sid in linked:
-            student = students.get(student_sid)
-            if student is None:
-                if student_sid in ctx.not_imported or not ctx.full:
-                    counts.skipped += 1
-                else:
-                    writer.fail(
-                        c.sourced_id, issues.UNKNOWN_STUDENT, "student", c, value=student_sid
-                    )
-                continue
-            rows.append(
-                [
-                    student,
-                    c.sourced_id,
-                    c.given_name[:255],
-                    c.family_name[:255],
-                    c.email[:254],
-                    c.phone[:64],
-                    c.relationship[:64],
-                    c.primary,
-                    c.order,
-                ]
-            )
-        if not linked:
+        if not linked or (primary_only and not c.primary):
             counts.skipped += 1
-        return rows
+            return []
+        ids = [s for s in (student_of(c, sid) for sid in linked) if s is not None]
+        if not ids:
+            return []
+        email = email_of(c)
+        return [
+            [student, c.sourced_id, c.given_name[:255], c.family_name[:255], email,
+             c.phone[:64], c.relationship[:64], c.primary, c.order]
+            for student in ids
+        ]  # fmt: skip
 
     writer = RowWriter(ctx=ctx, spec=GUARDIAN, build=build, issues_=issues_, counts=counts)
     return writer

@@ -42,6 +42,12 @@ SHARED_EMAIL = IssueKind(
     "Give each person their own e-mail address in Aeries; single sign-on by e-mail "
     "cannot tell them apart.",
 )
+CONTACT_BAD_EMAIL = IssueKind(
+    "contact_bad_email",
+    WARNING,
+    "'{value}' is not a valid e-mail address; the contact was imported without it.",
+    "Correct the parent's e-mail address in Aeries (Contacts).",
+)
 UNKNOWN_SCHOOL = IssueKind(
     "unknown_school",
     ERROR,
@@ -101,6 +107,7 @@ ISSUE_KINDS = {
     for kind in (
         MISSING_NAME,
         BAD_EMAIL,
+        CONTACT_BAD_EMAIL,
         MISSING_EMAIL,
         SHARED_EMAIL,
         UNKNOWN_SCHOOL,

@@ -1,0 +1,75 @@
+"""ERROR: the SIS could not be read. Nothing of that file is written, and the run says why."""
+
+import pytest
+
+from connections.clients.errors import BAD_CREDENTIALS_MESSAGE
+from rostering.models import Enrollment, Person, RunStatus, Section
+from tests.sync.helpers import pull, record, statuses
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def small_pages_fast_failures(settings):
+    settings.SIS_PAGE_SIZE = 50
+    settings.SIS_READ_TIMEOUT = 1.0
+    settings.SIS_MAX_RETRY_SECONDS = 2.0
+
+
+def test_wrong_secret_is_error_and_writes_nothing(connection):
+    connection.client_secret = "not-the-secret"
+    connection.save()
+    run = pull(connection)
+    assert run.status == RunStatus.ERROR
+    assert BAD_CREDENTIALS_MESSAGE.split(";")[0] in run.message
+    assert "not-the-secret" not in run.message
+    assert not Person.objects.exists()
+
+
+def test_missing_permission_fails_that_file_only(sis, connection):
+    sis.set_permission("master_schedule", False)
+    run = pull(connection)
+    assert run.status == RunStatus.ERROR
+    assert statuses(run)["classes"] == RunStatus.ERROR
+    assert "Master Schedule" in record(run, "classes").message
+    assert statuses(run)["enrollments"] == RunStatus.ERROR
+    assert "classes could not be" in record(run, "enrollments").message
+    assert statuses(run)["students"] == RunStatus.COMPLETED_WITH_ERROR  # its bad rows only
+    assert Person.objects.filter(role="student").exists()
+    assert not Section.objects.exists() and not Enrollment.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["malformed", "truncate", "timeout"])
+def test_broken_page_mid_file_writes_nothing_of_that_file(sis, connection, kind):
+    sis.set_faults(page_faults=[{"kind": kind, "path": "students", "offset": 100, "times": None,
+                                 "seconds": 5.0}])  # fmt: skip
+    run = pull(connection)
+    students = record(run, "students")
+    assert students.status == RunStatus.ERROR, students.message
+    assert students.message
+    assert not Person.objects.filter(role="student").exists()  # pages 1-2 were not kept
+    assert Person.objects.filter(role="teacher").exists()  # the staff file landed
+    assert students.created == 0
+
+
+def test_server_errors_are_retried_then_succeed(sis, connection):
+    sis.set_faults(page_faults=[{"kind": "status", "path": "students", "offset": 50, "times": 2,
+                                 "status": 503}])  # fmt: skip
+    run = pull(connection)
+    assert record(run, "students").status == RunStatus.COMPLETED_WITH_ERROR  # bad rows only
+    assert Person.objects.filter(role="student").count() > 150
+
+
+def test_rate_limited_sis_is_honoured(sis, connection):
+    sis.set_faults(rate_limit=20)
+    run = pull(connection)
+    assert run.status == RunStatus.COMPLETED_WITH_ERROR
+    assert Person.objects.filter(role="student").count() > 150
+
+
+def test_unreachable_sis_is_error(connection):
+    connection.base_url = "http://127.0.0.1:9/aeries/"
+    connection.save()
+    run = pull(connection)
+    assert run.status == RunStatus.ERROR
+    assert run.message and not Person.objects.exists()
