@@ -38,8 +38,14 @@ UPSERT_FIELDS = ["name", "school_code", "school_type"]
 MAPPING_FIELDS = ["school", "mapping_method", "match_score", "needs_review", "candidates"]
 
 
-class SchoolListError(Exception):
-    """Update list failed; str() says why in plain words."""
+class SchoolListError(SisError):
+    """Update list failed; str() says why in plain words.
+
+    A SisError, so an import that refreshes the list first reports it like any
+    other SIS problem.
+    """
+
+    code = "school_list"
 
 
 @dataclass(frozen=True)
@@ -74,17 +80,9 @@ class _AutoMapped:
 
 def sis_school_fetch(*, connection: Connection) -> list[records.SisSchool]:
     """The schools the connection's SIS shares with us; raises SisError subclasses."""
-    from connections.clients import SisCredentials, client_for
+    from connections.services import connection_client
 
-    credentials = SisCredentials(
-        kind=connection.kind,
-        base_url=connection.base_url,
-        client_id=connection.client_id,
-        client_secret=connection.client_secret,
-        certificate=connection.certificate,
-        school_codes=connection.school_code_list,
-    )
-    with client_for(credentials) as client:
+    with connection_client(connection=connection) as client:
         return list(client.schools())
 
 
