@@ -26,7 +26,7 @@ def encode(record: dict) -> bytes:
 class Collection:
     """One OneRoster collection: bytes rows, their ids, school scopes and a view cache."""
 
-    def __init__(self, key: str, single: str) -> None:
+    def __init__(self, key: str, single: str, *, fast: tuple[str, ...] = ()) -> None:
         self.key = key
         self.single = single if single else key[:-1]
         self.ids: list[str] = []
@@ -34,7 +34,7 @@ class Collection:
         self.scopes: list[tuple[str, ...]] = []
         self.pos: dict[str, int] = {}
         self.fields: set[str] = set()
-        self.fast: dict[str, list] = {f: [] for f in FAST_FIELDS}
+        self.fast: dict[str, list] = {f: [] for f in FAST_FIELDS + fast}
         self.decoded: dict[str, list] = {}
         self.views: dict[tuple, object] = {}
 
@@ -52,11 +52,11 @@ class Collection:
             self.rows.append(row)
             self.scopes.append(scope)
             for name, values in self.fast.items():
-                values.append(record.get(name))
+                values.append(_path_value(record, name))
         else:
             self.rows[i], self.scopes[i] = row, scope
             for name, values in self.fast.items():
-                values[i] = record.get(name)
+                values[i] = _path_value(record, name)
         self.changed()
 
     def remove(self, sourced_ids: set[str]) -> None:
@@ -77,11 +77,7 @@ class Collection:
         if path in self.fast:
             return self.fast[path]
         if path not in self.decoded:
-            head, _, rest = path.partition(".")
-            values = [orjson.loads(row).get(head) for row in self.rows]
-            for part in filter(None, rest.split(".")):
-                values = [_dig(v, part) for v in values]
-            self.decoded[path] = values
+            self.decoded[path] = [_path_value(orjson.loads(row), path) for row in self.rows]
         return self.decoded[path]
 
     def view(self, key: tuple, compute: Callable[[], Any]) -> Any:
@@ -98,6 +94,14 @@ class Collection:
     def in_scope(self, school: str, base: Iterable[int] | None = None) -> list[int]:
         rows = range(len(self.rows)) if base is None else base
         return [i for i in rows if school in self.scopes[i]]
+
+
+def _path_value(record: dict, path: str):
+    head, *rest = path.split(".")
+    value = record.get(head)
+    for part in rest:
+        value = _dig(value, part)
+    return value
 
 
 def _dig(value, part: str):
@@ -127,7 +131,9 @@ class Store:
             "courses": Collection("courses", "course"),
             "classes": Collection("classes", "class"),
             "users": Collection("users", "user"),
-            "enrollments": Collection("enrollments", "enrollment"),
+            "enrollments": Collection(
+                "enrollments", "enrollment", fast=("class.sourcedId", "user.sourcedId")
+            ),
             "demographics": Collection("demographics", "demographics"),
         }
         d = self.district
