@@ -14,7 +14,7 @@ from sandbox import records
 from sandbox.model import District, Person
 
 # Fields kept decoded beside the bytes, because filters and views use them most.
-FAST_FIELDS = ("sourcedId", "status", "dateLastModified", "role", "type")
+FAST_FIELDS = ("status", "dateLastModified")
 
 
 def encode(record: dict) -> bytes:
@@ -35,6 +35,7 @@ class Collection:
         self.pos: dict[str, int] = {}
         self.fields: set[str] = set()
         self.fast: dict[str, list] = {f: [] for f in FAST_FIELDS + fast}
+        self.getters = [(values, _getter(name)) for name, values in self.fast.items()]
         self.decoded: dict[str, list] = {}
         self.views: dict[tuple, object] = {}
 
@@ -44,27 +45,31 @@ class Collection:
     def put(self, record: dict, scope: tuple[str, ...] = ()) -> None:
         sourced_id = record["sourcedId"]
         row = encode(record)
-        self.fields.update(record)
+        if not self.fields:
+            # Every record of a collection comes from one builder, so has the same keys.
+            self.fields.update(record)
         i = self.pos.get(sourced_id)
         if i is None:
             self.pos[sourced_id] = len(self.rows)
             self.ids.append(sourced_id)
             self.rows.append(row)
             self.scopes.append(scope)
-            for name, values in self.fast.items():
-                values.append(_path_value(record, name))
+            for values, get in self.getters:
+                values.append(get(record))
         else:
             self.rows[i], self.scopes[i] = row, scope
-            for name, values in self.fast.items():
-                values[i] = _path_value(record, name)
-        self.changed()
+            for values, get in self.getters:
+                values[i] = get(record)
+        if self.decoded or self.views:
+            self.changed()
 
     def remove(self, sourced_ids: set[str]) -> None:
         keep = [i for i, sid in enumerate(self.ids) if sid not in sourced_ids]
         self.ids = [self.ids[i] for i in keep]
         self.rows = [self.rows[i] for i in keep]
         self.scopes = [self.scopes[i] for i in keep]
-        self.fast = {name: [values[i] for i in keep] for name, values in self.fast.items()}
+        for values in self.fast.values():
+            values[:] = [values[i] for i in keep]
         self.pos = {sid: i for i, sid in enumerate(self.ids)}
         self.changed()
 
@@ -74,6 +79,8 @@ class Collection:
 
     def values(self, path: str) -> list:
         """The value of a field (dotted paths reach into references) for every row."""
+        if path == "sourcedId":
+            return self.ids
         if path in self.fast:
             return self.fast[path]
         if path not in self.decoded:
@@ -94,6 +101,12 @@ class Collection:
     def in_scope(self, school: str, base: Iterable[int] | None = None) -> list[int]:
         rows = range(len(self.rows)) if base is None else base
         return [i for i in rows if school in self.scopes[i]]
+
+
+def _getter(path: str) -> Callable[[dict], Any]:
+    if "." in path:
+        return lambda record: _path_value(record, path)
+    return lambda record: record.get(path)
 
 
 def _path_value(record: dict, path: str):
@@ -126,13 +139,13 @@ class Store:
     def build(self) -> None:
         """(Re)serialize every collection from the district."""
         self.collections = {
-            "orgs": Collection("orgs", "org"),
-            "academicSessions": Collection("academicSessions", "academicSession"),
+            "orgs": Collection("orgs", "org", fast=("type",)),
+            "academicSessions": Collection("academicSessions", "academicSession", fast=("type",)),
             "courses": Collection("courses", "course"),
             "classes": Collection("classes", "class"),
-            "users": Collection("users", "user"),
+            "users": Collection("users", "user", fast=("role",)),
             "enrollments": Collection(
-                "enrollments", "enrollment", fast=("class.sourcedId", "user.sourcedId")
+                "enrollments", "enrollment", fast=("role", "class.sourcedId", "user.sourcedId")
             ),
             "demographics": Collection("demographics", "demographics"),
         }
