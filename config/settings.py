@@ -1,5 +1,6 @@
 """Autoroster settings, read from the environment (see .env.example)."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -75,8 +76,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # Tests use a file too, so threads and worker processes share it as in production
-    # (an in-memory database locks whole tables instead).
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-autoroster.sqlite3")}
+    # (an in-memory database locks whole tables instead). One file per test session;
+    # subprocesses the tests start inherit the name through the environment.
+    os.environ.setdefault(
+        "AUTOROSTER_TEST_DB", str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")
+    )
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["AUTOROSTER_TEST_DB"]}
     (BASE_DIR / "var").mkdir(exist_ok=True)
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
@@ -143,3 +148,8 @@ SIS_READ_TIMEOUT = env.float("SIS_READ_TIMEOUT", default=120.0)
 SIS_MAX_RETRY_SECONDS = env.float("SIS_MAX_RETRY_SECONDS", default=300.0)
 # A running import that has not reported for this long is marked ERROR.
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=15 * 60)
+# A queued import no worker picked up for this long is marked ERROR (a busy queue
+# may hold runs for hours; a lost task must not lock its connection for ever).
+SYNC_QUEUED_STALE_AFTER_SECONDS = env.int("SYNC_QUEUED_STALE_AFTER_SECONDS", default=6 * 3600)
+# Row-level ImportIssues older than this are deleted by the daily housekeeping task.
+ISSUE_RETENTION_DAYS = env.int("ISSUE_RETENTION_DAYS", default=90)

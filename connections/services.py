@@ -133,3 +133,16 @@ def connection_client(*, connection: Connection, **options):
         "max_retry_seconds": settings.SIS_MAX_RETRY_SECONDS,
     }
     return client_for(connection_credentials(connection=connection), **{**defaults, **options})
+
+
+CONNECTION_NOT_FOUND = "No single connection with id or name {ref!r}."
+
+
+def connection_lookup(*, ref: str) -> Connection:
+    """A connection by id, or by name when exactly one has it (for the commands)."""
+    found = Connection.objects.filter(pk=int(ref)) if ref.isdigit() else None
+    if not found:
+        found = Connection.objects.filter(name=ref)
+    if found.count() != 1:
+        raise Connection.DoesNotExist(CONNECTION_NOT_FOUND.format(ref=ref))
+    return found.get()

@@ -1,6 +1,7 @@
 """District scoping for every admin: managers change their district, reviewers read it."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.db import transaction
 from django.http import Http404
 
@@ -40,6 +41,16 @@ class DistrictScopedAdmin(admin.ModelAdmin):
         if self.district_lookup == "self":
             return queryset.filter(pk__in=access.readable)
         return queryset.filter(**{f"{self.district_lookup}__in": access.readable})
+
+    def get_list_filter(self, request):
+        # A plain relation filter lists every row of the related table (every
+        # district's name); related-only lists those of the user's own objects.
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation:
+                entry = (entry, admin.RelatedOnlyFieldListFilter)
+            filters.append(entry)
+        return filters
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -82,6 +82,7 @@ def test_other_districts_objects_are_not_listed(member_client, district, other_d
     assert response.status_code == 200
     ids = {o.pk for o in response.context["cl"].result_list}
     assert theirs.pk not in ids
+    assert other_district.name not in response.content.decode()  # not even in a filter
 
 
 @pytest.mark.parametrize("label", sorted(OBJECT_MAKERS))

@@ -3,20 +3,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.models import Connection
+from connections.services import connection_lookup
 from rostering.models import SyncRun
 from rostering.sync.report import run_report
 from rostering.sync.runs import ConnectionBusy, ConnectionDisabled, sync_run_dry, sync_run_start
-
-
-def connection_lookup(ref: str) -> Connection:
-    """A connection by id, or by name when the name is unique."""
-    if ref.isdigit():
-        found = Connection.objects.filter(pk=int(ref))
-    else:
-        found = Connection.objects.filter(name=ref)
-    if found.count() != 1:
-        raise CommandError(f"No single connection with id or name {ref!r}.")
-    return found.get()
 
 
 class Command(BaseCommand):
@@ -40,7 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
 
     def handle(self, *args, **options):
-        connection = connection_lookup(options["connection"])
+        try:
+            connection = connection_lookup(ref=options["connection"])
+        except Connection.DoesNotExist as exc:
+            raise CommandError(str(exc)) from None
         mode = options["mode"] or SyncRun.Mode.FULL
         try:
             if options["dry_run"]:
