@@ -1,7 +1,7 @@
 """Requests and responses as plain data, so the API modules never touch sockets."""
 
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, unquote
 
 import orjson
@@ -46,7 +46,7 @@ class Request:
         jar = SimpleCookie()
         try:
             jar.load(self.headers.get("cookie", ""))
-        except Exception:
+        except CookieError:
             return None
         morsel = jar.get(name)
         return morsel.value if morsel else None
