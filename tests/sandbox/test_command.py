@@ -10,7 +10,16 @@ from sandbox.auth import Credentials
 MANAGE = Path(__file__).resolve().parents[2] / "manage.py"
 
 
-def test_sandbox_sis_command_prints_credentials_and_serves(tmp_path):
+def banner_read(process: subprocess.Popen) -> dict[str, str]:
+    lines: list[str] = []
+    while not lines or "Ctrl-C" not in lines[-1]:
+        line = process.stdout.readline()
+        assert line, "".join(lines)
+        lines.append(line)
+    return {k: v.strip() for k, v in (line.split(":", 1) for line in lines[1:-1])}
+
+
+def test_sandbox_sis_command_prints_credentials_and_serves():
     process = subprocess.Popen(
         [
             sys.executable,
@@ -35,17 +44,12 @@ def test_sandbox_sis_command_prints_credentials_and_serves(tmp_path):
         text=True,
     )
     try:
-        lines = []
-        while not lines or "Ctrl-C" not in lines[-1]:
-            line = process.stdout.readline()
-            assert line, "".join(lines)
-            lines.append(line)
-        banner = dict(line.split(":", 1) for line in lines[1:-1])
-        base_url = banner["Base URL"].strip()
+        banner = banner_read(process)
+        base_url = banner["Base URL"]
         credentials = Credentials.for_seed(2)
-        assert banner["Consumer ID"].strip() == credentials.client_id
-        assert banner["Secret"].strip() == credentials.client_secret
-        assert banner["Certificate"].strip() == credentials.certificate
+        assert banner["Consumer ID"] == credentials.client_id
+        assert banner["Secret"] == credentials.client_secret
+        assert banner["Certificate"] == credentials.certificate
         info = requests.get(base_url + "_sandbox/info", timeout=5).json()
         assert info["counts"]["role_student"] == 101
         assert info["mutations"] == 1
