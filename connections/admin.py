@@ -6,15 +6,20 @@ from connections.forms import ConnectionForm
 from connections.models import Connection
 from connections.services import connection_delete, connection_save, connection_snapshot
 from rostering.admin_base import DistrictScopedAdmin
+from rostering.admin_runs import ConnectionRunsAdminMixin, SchedulePauseInline, SyncSettingsInline
 from rostering.audit import remote_addr_of
+from rostering.scheduling import connection_schedule_remove
 
 SECRET_POST_FIELDS = ("new_client_secret", "new_certificate")
 
 
 @admin.register(Connection)
-class ConnectionAdmin(DistrictScopedAdmin):
+class ConnectionAdmin(ConnectionRunsAdminMixin, DistrictScopedAdmin):
     form = ConnectionForm
     list_display = ["name", "district", "kind", "base_url", "enabled", "last_test_status"]
+    list_display += ["last_import", "next_import"]
+    inlines = [SyncSettingsInline, SchedulePauseInline]
+    actions = ["pull"]
     list_filter = ["kind", "enabled", "district"]
     search_fields = ["name", "base_url", "client_id"]
     readonly_fields = ["last_test_at", "last_test_message"]
@@ -79,7 +84,9 @@ class ConnectionAdmin(DistrictScopedAdmin):
         )
 
     def delete_model(self, request, obj):
+        connection_id = obj.pk
         connection_delete(connection=obj, actor=request.user, remote_addr=remote_addr_of(request))
+        connection_schedule_remove(connection_id=connection_id)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

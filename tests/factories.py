@@ -1,5 +1,7 @@
 """factory-boy factories for the project's models."""
 
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -69,3 +71,23 @@ class SisSchoolFactory(factory.django.DjangoModelFactory):
     school_code = factory.SelfAttribute("sourced_id")
     school_type = "elementary"
     last_seen_at = factory.LazyFunction(timezone.now)
+
+
+class SyncRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rostering.SyncRun"
+
+    connection = factory.SubFactory(ConnectionFactory)
+    district = factory.SelfAttribute("connection.district")
+    trigger = "manual"
+    status = "completed"
+
+
+class SchedulePauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rostering.SchedulePause"
+
+    connection = factory.SubFactory(ConnectionFactory)
+    start_date = datetime.date(2026, 6, 15)
+    end_date = datetime.date(2026, 8, 15)
+    reason = "Summer break"

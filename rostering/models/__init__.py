@@ -2,6 +2,7 @@ from rostering.models.audit import AuditEvent
 from rostering.models.classes import AcademicSession, Course, Enrollment, Section
 from rostering.models.district import District, Membership, School
 from rostering.models.people import Guardian, Person, PersonRole, PersonSchool, RosterStatus
+from rostering.models.scheduling import SchedulePause
 from rostering.models.schools import SisSchool
 from rostering.models.sync import (
     HeldChange,
@@ -28,6 +29,7 @@ __all__ = [
     "PersonSchool",
     "RosterStatus",
     "RunStatus",
+    "SchedulePause",
     "School",
     "Section",
     "SisSchool",

@@ -10,8 +10,10 @@ from rostering.models import AuditEvent
 from tests.factories import (
     ConnectionFactory,
     MembershipFactory,
+    SchedulePauseFactory,
     SchoolFactory,
     SisSchoolFactory,
+    SyncRunFactory,
 )
 
 # One way to create an object of each district-owned model in a given district.
@@ -25,6 +27,10 @@ OBJECT_MAKERS = {
     ),
     "connections.connection": lambda d: ConnectionFactory(district=d),
     "rostering.sisschool": lambda d: SisSchoolFactory(connection=ConnectionFactory(district=d)),
+    "rostering.syncrun": lambda d: SyncRunFactory(connection=ConnectionFactory(district=d)),
+    "rostering.schedulepause": lambda d: SchedulePauseFactory(
+        connection=ConnectionFactory(district=d)
+    ),
 }
 
 
