@@ -91,3 +91,103 @@ class SchedulePauseFactory(factory.django.DjangoModelFactory):
     start_date = datetime.date(2026, 6, 15)
     end_date = datetime.date(2026, 8, 15)
     reason = "Summer break"
+
+
+class ImportRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rostering.ImportRecord"
+
+    run = factory.SubFactory(SyncRunFactory)
+    kind = "students"
+    status = "completed"
+    received = 10
+    created = 10
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyAttribute(lambda o: o.started_at + datetime.timedelta(seconds=75))
+
+
+class ImportIssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rostering.ImportIssue"
+
+    record = factory.SubFactory(ImportRecordFactory, status="completed_with_error")
+    code = "bad_email"
+    severity = "error"
+    sourced_id = factory.Sequence(lambda n: f"{100000 + n}")
+    field = "email"
+    message = "'not-an-email' is not a valid e-mail address."
+    fix_hint = "Correct the e-mail address in Aeries (Student Data or Staff Data)."
+
+
+class _RosterRowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        abstract = True
+
+    district = factory.SubFactory(DistrictFactory)
+    sourced_id = factory.Sequence(lambda n: f"sid-{n}")
+    content_hash = "0" * 32
+    created_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)
+
+
+class PersonFactory(_RosterRowFactory):
+    class Meta:
+        model = "rostering.Person"
+
+    role = "student"
+    given_name = factory.Sequence(lambda n: f"Given{n}")
+    family_name = factory.Sequence(lambda n: f"Family{n}")
+    username = factory.Sequence(lambda n: f"student{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@stu.example.org")
+    grades = factory.LazyFunction(lambda: ["05"])
+    password = "!unusable"
+
+
+class GuardianFactory(_RosterRowFactory):
+    class Meta:
+        model = "rostering.Guardian"
+
+    student = factory.SubFactory(PersonFactory, district=factory.SelfAttribute("..district"))
+    given_name = "Pat"
+    family_name = factory.SelfAttribute("student.family_name")
+    relationship = "parent"
+    primary = True
+
+
+class CourseFactory(_RosterRowFactory):
+    class Meta:
+        model = "rostering.Course"
+
+    title = factory.Sequence(lambda n: f"Course {n}")
+    school = factory.SubFactory(SchoolFactory, district=factory.SelfAttribute("..district"))
+
+
+class AcademicSessionFactory(_RosterRowFactory):
+    class Meta:
+        model = "rostering.AcademicSession"
+
+    title = factory.Sequence(lambda n: f"Term {n}")
+    session_type = "term"
+    school = factory.SubFactory(SchoolFactory, district=factory.SelfAttribute("..district"))
+
+
+class SectionFactory(_RosterRowFactory):
+    class Meta:
+        model = "rostering.Section"
+
+    title = factory.Sequence(lambda n: f"Class {n}")
+    school = factory.SubFactory(SchoolFactory, district=factory.SelfAttribute("..district"))
+    course = factory.SubFactory(
+        CourseFactory,
+        district=factory.SelfAttribute("..district"),
+        school=factory.SelfAttribute("..school"),
+    )
+
+
+class EnrollmentFactory(_RosterRowFactory):
+    class Meta:
+        model = "rostering.Enrollment"
+
+    section = factory.SubFactory(SectionFactory, district=factory.SelfAttribute("..district"))
+    person = factory.SubFactory(PersonFactory, district=factory.SelfAttribute("..district"))
+    role = "student"

@@ -8,10 +8,18 @@ from rostering.admin_base import DistrictScopedAdmin
 from rostering.audit import audit_record
 from rostering.models import AuditEvent
 from tests.factories import (
+    AcademicSessionFactory,
     ConnectionFactory,
+    CourseFactory,
+    EnrollmentFactory,
+    GuardianFactory,
+    ImportIssueFactory,
+    ImportRecordFactory,
     MembershipFactory,
+    PersonFactory,
     SchedulePauseFactory,
     SchoolFactory,
+    SectionFactory,
     SisSchoolFactory,
     SyncRunFactory,
 )
@@ -31,6 +39,18 @@ OBJECT_MAKERS = {
     "rostering.schedulepause": lambda d: SchedulePauseFactory(
         connection=ConnectionFactory(district=d)
     ),
+    "rostering.importrecord": lambda d: ImportRecordFactory(
+        run__connection=ConnectionFactory(district=d)
+    ),
+    "rostering.importissue": lambda d: ImportIssueFactory(
+        record__run__connection=ConnectionFactory(district=d)
+    ),
+    "rostering.person": lambda d: PersonFactory(district=d),
+    "rostering.guardian": lambda d: GuardianFactory(district=d),
+    "rostering.section": lambda d: SectionFactory(district=d),
+    "rostering.enrollment": lambda d: EnrollmentFactory(district=d),
+    "rostering.academicsession": lambda d: AcademicSessionFactory(district=d),
+    "rostering.course": lambda d: CourseFactory(district=d),
 }
 
 

@@ -1,0 +1,335 @@
+"""Held changes: a manager applies (approves) or discards what a safeguard held back.
+
+Approval is refused while the connection has an import queued or running (it may be
+writing the same rows), and once a newer import of the same file has completed: that
+import read the SIS again, so these held rows may be out of date and would overwrite
+newer data. Discarding is always allowed; it only changes the held rows' status.
+The record's status is left as the import ended (it did hold changes); its updated
+and archived counts grow by what the approval applied.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from rostering.audit import audit_record
+from rostering.models import AuditEvent, Enrollment, Guardian, Person, School, Section
+from rostering.models.people import RosterStatus
+from rostering.models.sync import (
+    ACTIVE_RUN_STATUSES,
+    HeldChange,
+    ImportRecord,
+    RunStatus,
+    SyncRun,
+)
+from rostering.sync.classes import SECTION
+from rostering.sync.enrollments import ENROLLMENT
+from rostering.sync.guardians import GUARDIAN
+from rostering.sync.people import PERSON
+from rostering.sync.people_links import school_links_replace
+from rostering.sync.safeguard import ARCHIVE_REASON, rows_archive
+from rostering.sync.upsert import TableSpec, rows_select
+
+logger = logging.getLogger(__name__)
+
+# HeldChange.table -> how the engine writes that table, and its model.
+HELD_SPECS: dict[str, TableSpec] = {s.name: s for s in (PERSON, SECTION, ENROLLMENT, GUARDIAN)}
+HELD_MODELS: dict[str, type[models.Model]] = {
+    PERSON.name: Person,
+    SECTION.name: Section,
+    ENROLLMENT.name: Enrollment,
+    GUARDIAN.name: Guardian,
+}
+HELD_NOUNS = {
+    PERSON.name: ("account", "accounts"),
+    SECTION.name: ("class", "classes"),
+    ENROLLMENT.name: ("enrollment", "enrollments"),
+    GUARDIAN.name: ("parent contact", "parent contacts"),
+}
+BATCH = 2000
+# Columns that are bookkeeping, not something a reviewer decides on.
+UNCOMPARED = frozenset(
+    {"district_id", "password", "content_hash", "created_at", "updated_at", "sis_modified_at"}
+)
+
+NOTHING_HELD = "Import #{run} ({kind}) has no held changes waiting for approval."
+HELD_RUN_ACTIVE = (
+    "{connection} has an import queued or running (import #{run}); approve the held "
+    "changes after it finishes."
+)
+HELD_SUPERSEDED = (
+    "Import #{newer} read the {kind} file again after these changes were held, so they "
+    "may be out of date. Review the newest import's held changes instead, or discard these."
+)
+HELD_CONFLICT = (
+    "The held changes conflict with data written since they were held (a username or "
+    "sourcedId is now taken); nothing was applied. Discard them and run a new import."
+)
+HELD_APPROVED = (
+    "Applied {count} held change(s) of import #{run} ({kind}): {updated} updated, "
+    "{archived} archived."
+)
+HELD_DISCARDED = "Discarded {count} held change(s) of import #{run} ({kind}); no data was changed."
+ACTIVE_IDS_WHERE = "district_id = %s AND status = %s AND id IN ({marks})"
+COMPLETED = (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERROR)
+
+
+class HeldChangesRefused(Exception):
+    pass
+
+
+def _locked(record: ImportRecord) -> ImportRecord:
+    """The record, row-locked so two approvals of one record cannot both apply."""
+    return (
+        ImportRecord.objects.select_for_update(of=("self",))
+        .select_related("run__connection")
+        .get(pk=record.pk)
+    )
+
+
+def _pending(record: ImportRecord) -> models.QuerySet:
+    return record.held_changes.filter(status=HeldChange.Status.PENDING).order_by("pk")
+
+
+def _batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
+    items = iter(items)
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _label(record: ImportRecord) -> dict:
+    return {"run": record.run_id, "kind": record.get_kind_display().lower()}
+
+
+def _check_approvable(record: ImportRecord) -> None:
+    run = record.run
+    active = SyncRun.objects.filter(connection_id=run.connection_id, status__in=ACTIVE_RUN_STATUSES)
+    if busy := active.values_list("pk", flat=True).first():
+        raise HeldChangesRefused(HELD_RUN_ACTIVE.format(connection=run.connection, run=busy))
+    newer = ImportRecord.objects.filter(
+        run__connection_id=run.connection_id,
+        run_id__gt=run.pk,
+        kind=record.kind,
+        status__in=COMPLETED,
+    )
+    if newest := newer.order_by("-run_id").values_list("run_id", flat=True).first():
+        raise HeldChangesRefused(HELD_SUPERSEDED.format(newer=newest, **_label(record)))
+
+
+def _updates_apply(record: ImportRecord, held: list[HeldChange], now) -> int:
+    by_table: dict[str, list[HeldChange]] = {}
+    for change in held:
+        by_table.setdefault(change.table, []).append(change)
+    schools = set(
+        School.objects.filter(district_id=record.run.district_id).values_list("pk", flat=True)
+    )
+    for table, changes in by_table.items():
+        spec = HELD_SPECS[table]
+        rows = [spec.decode(change.payload["row"]) for change in changes]
+        for row in rows:
+            row[spec.index("updated_at")] = now
+        if spec is not PERSON:
+            spec.upsert(rows)
+            continue
+        links = {
+            c.sourced_id: [s for s in c.payload.get("schools", []) if s in schools] for c in changes
+        }
+        returned = spec.upsert(rows, returning=("id", "sourced_id"))
+        school_links_replace(pairs=[(pk, links[sid]) for pk, sid in returned])
+    return len(held)
+
+
+def _archives_apply(record: ImportRecord, held: list[HeldChange], now) -> int:
+    """Archives the held rows that are still active; returns how many were archived."""
+    archived = 0
+    by_table: dict[tuple[str, str], list[int]] = {}
+    for change in held:
+        reason = change.payload.get("reason", ARCHIVE_REASON)
+        by_table.setdefault((change.table, reason), []).append(change.payload["id"])
+    for (table, reason), ids in by_table.items():
+        spec = HELD_SPECS[table]
+        sql = f"SELECT id FROM {spec.table} WHERE {ACTIVE_IDS_WHERE}"
+        params = [record.run.district_id, RosterStatus.ACTIVE]
+        active = [pk for (pk,) in rows_select(sql=sql, params=params, values=ids)]
+        archived += rows_archive(spec=spec, ids=active, now=now, reason=reason)
+    return archived
+
+
+def _apply(record: ImportRecord) -> tuple[int, int, int]:
+    now = timezone.now()
+    count = updated = archived = 0
+    for batch in _batches(_pending(record).iterator(chunk_size=BATCH)):
+        count += len(batch)
+        updates = [c for c in batch if c.kind == HeldChange.Kind.UPDATE]
+        updated += _updates_apply(record, updates, now)
+        archives = [c for c in batch if c.kind == HeldChange.Kind.ARCHIVE]
+        archived += _archives_apply(record, archives, now)
+    return count, updated, archived
+
+
+def held_changes_approve(
+    *, record: ImportRecord, actor: AbstractBaseUser | None, remote_addr: str | None = None
+) -> int:
+    """Applies a record's pending held changes, audited; returns how many were applied.
+
+    Raises HeldChangesRefused (nothing written) when nothing is pending, the connection
+    is importing, a newer import of the same file completed, or the rows now conflict.
+    """
+    try:
+        with transaction.atomic():
+            record = _locked(record)
+            if not _pending(record).exists():
+                raise HeldChangesRefused(NOTHING_HELD.format(**_label(record)))
+            _check_approvable(record)
+            count, updated, archived = _apply(record)
+            _pending(record).update(status=HeldChange.Status.APPLIED)
+            before = {"updated": record.updated, "archived": record.archived}
+            record.updated += updated
+            record.archived += archived
+            record.save(update_fields=["updated", "archived"])
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.APPROVE,
+                obj=record,
+                district_id=record.run.district_id,
+                changes={k: [v, getattr(record, k)] for k, v in before.items()},
+                message=HELD_APPROVED.format(
+                    count=count, updated=updated, archived=archived, **_label(record)
+                ),
+                remote_addr=remote_addr,
+            )
+    except IntegrityError:
+        logger.warning("held changes of import record %s conflict", record.pk, exc_info=True)
+        raise HeldChangesRefused(HELD_CONFLICT) from None
+    return count
+
+
+def held_changes_discard(
+    *, record: ImportRecord, actor: AbstractBaseUser | None, remote_addr: str | None = None
+) -> int:
+    """Marks a record's pending held changes discarded, audited; the data stays as it is."""
+    with transaction.atomic():
+        record = _locked(record)
+        count = _pending(record).update(status=HeldChange.Status.DISCARDED)
+        if not count:
+            raise HeldChangesRefused(NOTHING_HELD.format(**_label(record)))
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=record,
+            district_id=record.run.district_id,
+            changes={"held changes discarded": [0, count]},
+            message=HELD_DISCARDED.format(count=count, **_label(record)),
+            remote_addr=remote_addr,
+        )
+    return count
+
+
+# Selectors for the record page -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HeldSample:
+    sourced_id: str
+    name: str
+    changes: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class HeldGroup:
+    kind: str
+    table: str
+    count: int
+    sample: tuple[HeldSample, ...]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.sample)
+
+    @property
+    def label(self) -> str:
+        one, many = HELD_NOUNS.get(self.table, (self.table, self.table + "s"))
+        verb = "updated" if self.kind == HeldChange.Kind.UPDATE else "archived"
+        return f"{self.count} {one if self.count == 1 else many} to be {verb}"
+
+
+def _shown(value) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(v) for v in value) or "—"
+    if value is None or value == "":
+        return "—"
+    return str(value)
+
+
+def _diff(model, spec: TableSpec, stored, row: list) -> tuple[FieldChange, ...]:
+    if stored is None:
+        return ()
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    changes = []
+    for i, column in enumerate(spec.columns):
+        old = getattr(stored, column, None)
+        if column not in UNCOMPARED and column in fields and old != row[i]:
+            label = capfirst(str(fields[column].verbose_name))
+            changes.append(FieldChange(label, _shown(old), _shown(row[i])))
+    return tuple(changes)
+
+
+def _update_samples(record: ImportRecord, table: str, held: list[HeldChange]) -> tuple:
+    spec, model = HELD_SPECS[table], HELD_MODELS[table]
+    rows = [spec.decode(change.payload["row"]) for change in held]
+    keys = [c for c in spec.conflict if c != "district_id"]
+    stored = {
+        tuple(getattr(o, k) for k in keys): o
+        for o in model.objects.filter(
+            district_id=record.run.district_id, sourced_id__in=[c.sourced_id for c in held]
+        )
+    }
+    samples = []
+    for change, row in zip(held, rows, strict=True):
+        obj = stored.get(tuple(row[spec.index(k)] for k in keys))
+        name = str(obj) if obj is not None else change.sourced_id
+        samples.append(HeldSample(change.sourced_id, name, _diff(model, spec, obj, row)))
+    return tuple(samples)
+
+
+def _archive_samples(table: str, held: list[HeldChange]) -> tuple:
+    objects = HELD_MODELS[table].objects.in_bulk([c.payload.get("id") for c in held])
+    return tuple(
+        HeldSample(c.sourced_id, str(objects.get(c.payload.get("id"), c.sourced_id))) for c in held
+    )
+
+
+def held_changes_summary(*, record: ImportRecord, sample_size: int = 10) -> list[HeldGroup]:
+    """The pending held changes by kind and table, each with a sample of its rows."""
+    counts = _pending(record).order_by().values_list("kind", "table").annotate(n=Count("id"))
+    groups = []
+    for kind, table, count in sorted(counts):
+        if table not in HELD_SPECS:
+            continue
+        held = list(_pending(record).filter(kind=kind, table=table)[:sample_size])
+        if kind == HeldChange.Kind.UPDATE:
+            sample = _update_samples(record, table, held)
+        else:
+            sample = _archive_samples(table, held)
+        groups.append(HeldGroup(kind, table, count, sample))
+    return groups
+
+
+def held_changes_outcome(*, record: ImportRecord) -> dict[str, int]:
+    """How many of a record's held changes are pending, applied and discarded."""
+    rows = record.held_changes.order_by().values_list("status").annotate(n=Count("id"))
+    return {status: n for status, n in rows}
