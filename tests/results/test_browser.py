@@ -1,0 +1,71 @@
+"""A staff reviewer, in headless Chromium: Import results → Descriptions → the fix hint."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rostering.models import Membership, RunStatus
+from tests.factories import (
+    ConnectionFactory,
+    DistrictFactory,
+    ImportIssueFactory,
+    ImportRecordFactory,
+    MembershipFactory,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+FIX_HINT = "Correct the e-mail address in Aeries (Student Data or Staff Data)."
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def chromium() -> str:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing; browser tests must run in CI.")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    return str(CHROMIUM)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reviewer_opens_descriptions_and_reads_the_fix(live_server, chromium):
+    from playwright.sync_api import expect, sync_playwright
+
+    district = DistrictFactory(name="Browser District")
+    MembershipFactory(district=district, role=Membership.Role.REVIEWER, user__username="reviewer1")
+    record = ImportRecordFactory(
+        run__connection=ConnectionFactory(district=district, name="Aeries"),
+        status=RunStatus.COMPLETED_WITH_ERROR,
+        failed=1,
+    )
+    ImportIssueFactory(record=record, sourced_id="100777", fix_hint=FIX_HINT)
+    # Every database write happens before Playwright runs its event loop in this thread.
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+            page.fill("#id_username", "reviewer1")
+            page.fill("#id_password", "pw")
+            page.click("input[type=submit]")
+            page.click("#content-main a[href$='/rostering/importrecord/']")
+            row = page.locator("#result_list tbody tr").first
+            expect(row.locator(".status-badge")).to_have_text("Completed with ERROR")
+            row.get_by_role("link", name="Descriptions").click()
+            expect(page.locator("h1")).to_contain_text("Descriptions of the students file")
+            expect(page.locator("td.field-sourced_id")).to_have_text("100777")
+            expect(page.locator("td.field-fix_hint")).to_have_text(FIX_HINT)
+        finally:
+            browser.close()
