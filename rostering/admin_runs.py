@@ -75,6 +75,7 @@ def sync_run_progress(*, run: SyncRun, now) -> dict:
         "id": run.pk,
         "status": run.status,
         "status_label": run.get_status_display(),
+        "status_color": STATUS_COLORS.get(run.status, "#6b7280"),
         "active": run.is_active,
         "stage": run.stage,
         "processed": run.processed,
@@ -367,7 +368,11 @@ class ConnectionRunsAdminMixin:
     @admin.display(description="next import")
     def next_import(self, obj) -> str:
         when = getattr(obj, "next_import_at", None)
-        return next_import_label(when, obj.district.timezone) if when else NEXT_IMPORT_OFF
+        if when is None:
+            return NEXT_IMPORT_OFF
+        zone = obj.district.timezone
+        local = when.astimezone(zoneinfo.ZoneInfo(zone))
+        return format_html('{}<br><span class="quiet">{}</span>', f"{local:%a %b %-d, %H:%M}", zone)
 
     def save_formset(self, request, form, formset, change):
         before = {
