@@ -173,7 +173,8 @@ def sync_run_enqueue(
     Raises ConnectionBusy / ConnectionDisabled like sync_run_create; a run whose
     worker died is released first.
     """
-    sync_runs_recover_stale(now=timezone.now(), connection=connection)
+    for stale in sync_runs_recover_stale(now=timezone.now(), connection=connection):
+        transaction.on_commit(partial(sync_run_notify, run=stale))
     run = sync_run_create(connection=connection, actor=actor, trigger=trigger, mode=mode)
     transaction.on_commit(partial(_task_enqueue, run.pk))
     return run

@@ -77,18 +77,25 @@ def _stale_running(connection, *, minutes: int) -> SyncRun:
     return run
 
 
-def test_stale_run_recovery_releases_the_connection(sis_connection, settings):
+def test_stale_run_recovery_releases_the_connection(
+    sis_connection, settings, q_sync, django_capture_on_commit_callbacks
+):
     settings.SYNC_STALE_AFTER_SECONDS = 600
     stale = _stale_running(sis_connection, minutes=11)
     with pytest.raises(ConnectionBusy):
         sync_run_create(connection=sis_connection, actor=None, trigger="manual", mode="full")
     # Enqueueing recovers the stale run first, so the Pull goes through.
-    run = sync_run_enqueue(connection=sis_connection, actor=None, trigger="manual")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = sync_run_enqueue(connection=sis_connection, actor=None, trigger="manual")
     stale.refresh_from_db()
     assert stale.status == RunStatus.ERROR
     assert stale.message == RUN_STALE.format(minutes=10)
     assert stale.records.get().status == RunStatus.ERROR
-    assert run.status == RunStatus.QUEUED
+    assert run.pk != stale.pk
+    # The stale run's recipients hear about it; the new run ran (sync mode) and mailed too.
+    subjects = [m.subject for m in mail.outbox]
+    assert any(f"ERROR — Roosevelt USD import #{stale.pk}" in s for s in subjects), subjects
+    assert any(f"import #{run.pk}" in s for s in subjects), subjects
 
 
 def test_recent_heartbeat_and_queued_runs_are_left_alone(sis_connection, settings):
