@@ -16,6 +16,7 @@ SCHOOL_ROUTES = {
     "teachers": "teacher_data",
     "sections": "master_schedule",
     "contacts": "student_data",
+    "classes": "class_schedules",
 }
 
 
@@ -51,9 +52,31 @@ class Groups:
             if section.class_type == "scheduled":
                 self.sections[section.school_code][section.number] = section
         self.rosters: dict[str, list] = {}
+        self.schedules: dict[str, list] = {c: [] for c in self.schools}
         for e in d.enrollments:
             if e.role == "student" and e.user_id in self.people:
                 self.rosters.setdefault(e.class_id, []).append(self.people[e.user_id])
+                # Homerooms are no SEC rows: Aeries links them by the student's TN.
+                if "_TN_" not in e.class_id and e.school_code in self.schedules:
+                    self.schedules[e.school_code].append(e)
+        self.teacher_classes = self._teacher_classes(d.sections)
+        self.courses = {c.number: c for c in d.courses}
+
+    @staticmethod
+    def _teacher_classes(sections) -> dict[tuple[str, str], tuple[str, list[int]]]:
+        """(school, staff sourcedId) → (Room, grades) of the TCH row: the homeroom's
+        when the teacher has one, else the room and grade span of their sections."""
+        homerooms: dict[tuple[str, str], tuple[str, list[int]]] = {}
+        taught: dict[tuple[str, str], tuple[str, list[int]]] = {}
+        for section in sections:
+            if not section.staff_ids:
+                continue
+            key = (section.school_code, section.staff_ids[0])
+            if section.class_type == "homeroom":
+                homerooms[key] = (section.room, list(section.grades))
+            else:
+                taught.setdefault(key, (section.room, []))[1].extend(section.grades)
+        return {**taught, **homerooms}
 
 
 class AeriesApi:
@@ -115,6 +138,10 @@ class AeriesApi:
             if not self.switches.permissions["staff_data"]:
                 return message(403, "The certificate lacks the 'Staff Data' read permission.")
             return self.staff(request, parts[1:])
+        if parts[:1] == ["courses"] and len(parts) <= 2:
+            if not self.switches.permissions["course_data"]:
+                return message(403, "The certificate lacks the 'Course Data' read permission.")
+            return self.courses(request, parts[1:])
         if parts[:1] != ["schools"] or len(parts) > 6:
             return message(
                 404, f"No HTTP resource was found that matches the request URI '{request.path}'."
@@ -174,7 +201,7 @@ class AeriesApi:
     def school_teachers(self, request: Request, code: str, rest: list[str]) -> Response:
         def make(g: Groups) -> list[dict]:
             return [
-                nr.teacher_native(p, code)
+                nr.teacher_native(p, code, *g.teacher_classes.get((code, p.sourced_id), ("", [])))
                 for p in g.teachers[code]
                 if not rest or str(p.teacher_numbers[code]) == rest[0]
             ]
@@ -215,3 +242,27 @@ class AeriesApi:
             return [nr.staff_native(p) for p in g.staff if not rest or str(p.staff_id) == rest[0]]
 
         return self.listing(request, ("staff", *rest), make)
+
+    def courses(self, request: Request, rest: list[str]) -> Response:
+        def make(g: Groups) -> list[dict]:
+            return [nr.course_native(c) for n, c in g.courses.items() if not rest or n == rest[0]]
+
+        return self.listing(request, ("courses", *rest), make)
+
+    def school_classes(self, request: Request, code: str, rest: list[str]) -> Response:
+        """Student class schedules (SEC), all of the school's or one student's."""
+
+        def make(g: Groups) -> list[dict]:
+            rows, sequences = [], {}
+            for e in g.schedules[code]:
+                sequences[e.user_id] = sequences.get(e.user_id, 0) + 1
+                if rest and e.user_id != rest[0]:
+                    continue
+                section = g.sections[code].get(e.class_id.rpartition("_")[2])
+                course = section.course_number if section else ""
+                rows.append(
+                    nr.class_schedule_native(e, sequence=sequences[e.user_id], course_id=course)
+                )
+            return rows
+
+        return self.listing(request, ("classes", code, *rest), make)

@@ -1,6 +1,22 @@
-"""Aeries v5 API records (PascalCase) of the generated district."""
+"""Aeries v5 API records (PascalCase) of the generated district.
 
-from sandbox.model import YEAR_END, YEAR_START, Person, School, Section, Session
+Staff titles follow the rule the native client reads roles by: a non-teacher whose
+Title mentions Principal, Superintendent, Administrator, Director or Coordinator is
+an administrator (OneRoster role `administrator`); other staff are aides.
+"""
+
+import re
+
+from sandbox.model import (
+    YEAR_END,
+    YEAR_START,
+    Course,
+    Enrollment,
+    Person,
+    School,
+    Section,
+    Session,
+)
 
 ADDRESSES = ("1200 Main Street", "455 Oak Avenue", "78 Mission Road", "3100 Valley Boulevard")
 
@@ -14,8 +30,9 @@ def inactive_code(person: Person) -> str:
 
 
 def native_grade(person: Person) -> int | None:
-    # "14" fits Aeries' numeric grade; "Grade 3" does not, so that bad row shows as 3.
-    return int(person.grade_label) if person.grade_label.isdigit() else person.grade
+    # Aeries' grade is numeric: "14" stays 14 and "Grade 3" can only be stored as 3.
+    digits = re.sub(r"\D", "", person.grade_label)
+    return int(digits) if digits else person.grade
 
 
 def term_native(session: Session) -> dict:
@@ -86,10 +103,14 @@ def staff_native(person: Person) -> dict:
     }
 
 
-def teacher_native(person: Person, school_code: str) -> dict:
+def teacher_native(person: Person, school_code: str, room: str, grades: list[int]) -> dict:
+    """A TCH row; Room, LowGrade and HighGrade are what Aeries' elementary classes use."""
     return {
         "SchoolCode": int(school_code),
         "TeacherNumber": person.teacher_numbers[school_code],
+        "Room": room,
+        "LowGrade": min(grades) if grades else None,
+        "HighGrade": max(grades) if grades else None,
         "DisplayName": f"{person.family_name}, {person.given_name[:1]}",
         "FirstName": person.given_name,
         "LastName": person.family_name,
@@ -143,4 +164,31 @@ def contact_native(contact: Person, student: Person) -> dict:
         "AccessToPortal": "Y" if contact.sequence == 1 else "N",
         "ContactOrder": contact.sequence,
         "LivesWithStudentIndicator": "Y" if contact.lives_with else "N",
+    }
+
+
+def course_native(course: Course) -> dict:
+    """A district course catalogue (CRS) row."""
+    return {
+        "ID": course.number,
+        "Title": course.title,
+        "LongDescription": f"{course.title} ({course.subject})",
+        "DepartmentCode": course.number[:2],
+        "LowGrade": course.grade,
+        "HighGrade": course.grade,
+        "InactiveStatusCode": "",
+    }
+
+
+def class_schedule_native(enrollment: Enrollment, *, sequence: int, course_id: str) -> dict:
+    """A student's class schedule (SEC) row; DateDropped stays blank unless dropped early."""
+    number = enrollment.class_id.rpartition("_")[2]
+    return {
+        "StudentID": int(enrollment.user_id),
+        "SchoolCode": int(enrollment.school_code),
+        "SequenceNumber": sequence,
+        "SectionNumber": int(number) if number.isdigit() else number,
+        "CourseID": course_id,
+        "DateStarted": native_date(enrollment.begin),
+        "DateDropped": native_date(enrollment.end) if enrollment.end < YEAR_END else None,
     }

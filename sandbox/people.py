@@ -16,8 +16,11 @@ RACES = (
     "demographicRaceTwoOrMoreRaces",
 )
 RACE_WEIGHTS = (40, 15, 8, 2, 2, 8)
-# Aeries contact relationship codes we generate, with their OneRoster role.
-RELATIONSHIPS = {"MO": "parent", "FA": "parent", "GU": "guardian", "GM": "guardian"}
+# Aeries contact relationship codes we generate, with their OneRoster role. The one
+# mapping both APIs and the native client use: mother/father (and step-parents) are
+# "parent", a legal guardian is "guardian", any other family member (GM grandmother)
+# is "relative".
+RELATIONSHIPS = {"MO": "parent", "FA": "parent", "GU": "guardian", "GM": "relative"}
 
 Stamp = Callable[[], str]
 
@@ -144,7 +147,7 @@ class StaffFactory:
             email=f"{username}@{self.domain}",
             username=username,
             school_codes=school_codes,
-            phone=phone_make(self.rng),
+            # No phone: Aeries' native staff rows have none, so neither API serves one.
             date_last_modified=self.stamp(),
             staff_id=staff_id,
             title=title,

@@ -13,7 +13,7 @@ from sandbox.model import (
     Session,
     grade_code,
 )
-from sandbox.schedule import PERIOD_SUBJECTS
+from sandbox.schedule import PERIOD_SUBJECTS, courses_make
 
 DISTRICT_ORG = "0"
 DISTRICT_STAMP = "2026-06-01T00:00:00Z"
@@ -29,6 +29,9 @@ RACE_FIELDS = (
 SUBJECTS = {
     str(n).zfill(2): subject for level in PERIOD_SUBJECTS.values() for n, _title, subject in level
 }
+# Aeries titles a class by its course (CRS.CO): a class of a missing course has none.
+# The generated catalogue is the same for every district.
+COURSE_TITLES = {course.number: course.title for course in courses_make(stamp=str)}
 COLLECTION_OF_TYPE = {
     "org": "orgs",
     "academicSession": "academicSessions",
@@ -85,7 +88,12 @@ def session_record(session: Session) -> dict:
         "startDate": session.start,
         "endDate": session.end,
         "type": session.kind,
-        "parent": ref("academicSession", session.parent_id) if session.parent_id else None,
+        # Aeries' OneRoster terms name no parent (its mapping lists none); grading periods do.
+        "parent": (
+            ref("academicSession", session.parent_id)
+            if session.parent_id and session.kind != "term"
+            else None
+        ),
         "children": [ref("academicSession", c) for c in session.children],
         "schoolYear": SCHOOL_YEAR,
     }
@@ -104,11 +112,33 @@ def course_record(course: Course) -> dict:
     }
 
 
-def class_record(section: Section) -> dict:
+def teacher_class_record(section: Section, staff_id: str) -> dict:
+    """An elementary class as Aeries builds it from the teacher (TCH) row: `SC_TN_TN`,
+    no title, course `TCH_<staff ID>`, period 0 (Aeries' published OneRoster mapping)."""
     code = section.school_code
     return {
         **_base(section.sourced_id, section.status, section.date_last_modified),
-        "title": section.title,
+        "title": "",
+        "classCode": section.number,
+        "classType": "scheduled",
+        "location": section.room,
+        "grades": [grade_code(g) for g in section.grades],
+        "subjects": [],
+        "course": ref("course", staff_id),
+        "school": ref("org", code),
+        "terms": [ref("academicSession", f"{code}_F"), ref("academicSession", f"{code}_S")],
+        "subjectCodes": [],
+        "periods": ["0"],
+    }
+
+
+def class_record(section: Section) -> dict:
+    code = section.school_code
+    if section.class_type == "homeroom":
+        return teacher_class_record(section, section.staff_ids[0])
+    return {
+        **_base(section.sourced_id, section.status, section.date_last_modified),
+        "title": COURSE_TITLES.get(section.course_number, ""),
         "classCode": section.number,
         "classType": section.class_type,
         "location": section.room,

@@ -16,7 +16,7 @@ from sandbox.oneroster import API_ROOT as ONEROSTER_ROOT
 from sandbox.oneroster import OneRosterApi
 from sandbox.store import Store
 from sandbox.switches import Switches
-from sandbox.wire import Request, Response, html_not_found, json_response
+from sandbox.wire import Request, Response, html_not_found, json_response, login_page
 
 LEAVER_MODES = ("drop", "tobedeleted")
 
@@ -111,6 +111,8 @@ class SandboxServer:
         if request.outside:
             return html_not_found()
         path = request.path
+        if path in ("", "Login.aspx") and request.method == "GET":
+            return login_page()
         if path.startswith(CONTROL_ROOT):
             return control_handle(self, request)
         if path == "token":

@@ -95,3 +95,18 @@ def status_info(status: int, description: str, code_minor: str) -> Response:
 
 def html_not_found() -> Response:
     return Response(404, NOT_FOUND_HTML, content_type="text/html; charset=utf-8")
+
+
+LOGIN_HTML = (
+    b"<!DOCTYPE html><html><head><title>Aeries: Portals</title></head><body>"
+    b"<form method='post' action='Login.aspx'><h1>Aeries</h1>"
+    b"<label>Email Address <input name='portalAccountUsername'></label>"
+    b"<label>Password <input type='password' name='portalAccountPassword'></label>"
+    b"<button>Sign In</button></form></body></html>"
+)
+
+
+def login_page() -> Response:
+    """The Aeries sign-in page every instance serves at its base URL, OneRoster on or off;
+    the probe tells "OneRoster not enabled (IIS reset)" from a wrong URL by it."""
+    return Response(200, LOGIN_HTML, content_type="text/html; charset=utf-8")

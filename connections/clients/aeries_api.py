@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any, Self
 
 from connections.clients import aeries_convert as conv
+from connections.clients import aeries_schedule as schedule
 from connections.clients import errors
-from connections.clients.aeries_staff import enrollment_batches, entity_check, staff_people
+from connections.clients.aeries_staff import entity_check, staff_people
 from connections.clients.base import ClientOptions
 from connections.clients.convert_common import convert_rows
 from connections.clients.http import SisHttp, json_or_none, response_json, url_path
@@ -42,6 +43,7 @@ class AeriesApiClient:
         self.stats = self.http.stats
         self.api_url = credentials.base_url + API_PATH
         self._school_rows: list[Any] | None = None
+        self._homerooms: dict[str, schedule.Homerooms] = {}
 
     def __enter__(self) -> Self:
         return self
@@ -215,7 +217,11 @@ class AeriesApiClient:
         people: dict[str, SisPerson] = {}
         for code in self.school_codes():
             agents = self._agents(code)
+            homerooms = self._homerooms[code] = {}
             for rows in self._student_rows(code):
+                for row in rows:
+                    if isinstance(row, dict):
+                        schedule.homerooms_add(homerooms, row)
                 records, problems = convert_rows(
                     entity=Entity.STUDENTS,
                     rows=rows,
@@ -255,16 +261,37 @@ class AeriesApiClient:
             seen.update(c.sourced_id for c in fresh)
             yield fresh, problems
 
-    def term_codes(self, code: str) -> tuple[str, ...]:
-        """The school's TermCodes, from its /schools row when Aeries includes them."""
-        row = next(
-            (r for r in self._schools_raw() if conv.code_text(r.get("SchoolCode")) == code), {}
-        )
-        terms = row.get("Terms")
+    def _school_row(self, code: str) -> dict[str, Any]:
+        rows = (r for r in self._schools_raw() if isinstance(r, dict))
+        return next((r for r in rows if conv.code_text(r.get("SchoolCode")) == code), {})
+
+    def term_rows(self, code: str) -> list[Any]:
+        """The school's terms, from its /schools row when Aeries includes them."""
+        terms = self._school_row(code).get("Terms")
         if not isinstance(terms, list):
             terms = _rows(self.get(f"schools/{code}/terms", entity=Entity.TERMS), "terms")
-        codes = (conv.code_text(t.get("TermCode")) for t in terms if isinstance(t, dict))
+        return terms
+
+    def term_codes(self, code: str) -> tuple[str, ...]:
+        codes = (
+            conv.code_text(t.get("TermCode")) for t in self.term_rows(code) if isinstance(t, dict)
+        )
         return tuple(code for code in codes if code)
+
+    def is_elementary(self, code: str) -> bool:
+        schools = conv.school_from_native(self._school_row(code)) if self._school_row(code) else []
+        return bool(schools) and schools[0].school_type == "elementary"
+
+    def homerooms(self, code: str) -> schedule.Homerooms:
+        """HomeRoomTeacherNumber → students of one school; kept from the students stage."""
+        if code not in self._homerooms:
+            homerooms: schedule.Homerooms = {}
+            for rows in self._student_rows(code):
+                for row in rows:
+                    if isinstance(row, dict):
+                        schedule.homerooms_add(homerooms, row)
+            self._homerooms[code] = homerooms
+        return self._homerooms[code]
 
     def _class_batches(self) -> Iterator[Batch]:
         titles = self._course_titles()
@@ -278,17 +305,22 @@ class AeriesApiClient:
                 ),
                 id_keys=("SectionNumber",),
             )
+            term_ids = tuple(conv.section_sourced_id(code, t) for t in term_codes)
+            yield schedule.elementary_classes(client=self, code=code, term_ids=term_ids)
 
-    def _course_titles(self) -> dict[str, str]:
+    def _course_titles(self) -> dict[str, str] | None:
+        """Course number → title, or None when there is no catalogue to read."""
         try:
-            rows = self.course_rows() or []
+            rows = self.course_rows()
         except errors.SisPermissionError:
-            return {}
+            return None
+        if rows is None:
+            return None
         courses = convert_rows(entity=Entity.COURSES, rows=rows, convert=conv.course_from_native)
         return {course.sourced_id: course.title for course in courses[0]}
 
     def _enrollment_batches(self) -> Iterator[Batch]:
-        yield from enrollment_batches(client=self, codes=self.school_codes())
+        yield from schedule.enrollment_batches(client=self, codes=self.school_codes())
 
     def check(self, entity: Entity) -> None:
         """One small read of the entity's endpoint (the first school in scope)."""

@@ -10,7 +10,8 @@ Staff roles (the native API has no role field):
 - teacher: listed by /schools/{SC}/teachers with a StaffID1 (TCH_<StaffID1>);
   teaching wins over a title, since one user has one role in OneRoster;
 - administrator: any other staff member whose Title mentions Principal,
-  Superintendent, Administrator or Director;
+  Superintendent, Administrator, Director or Coordinator (the sandbox's OneRoster
+  assigns its administrators by the same titles);
 - staff: everyone else in /staff.
 """
 
@@ -44,7 +45,9 @@ from rostering.records import (
 )
 
 DISTRICT_ORG_ID = "0"
-ADMIN_TITLE = re.compile(r"principal|superintendent|administrator|director", re.IGNORECASE)
+ADMIN_TITLE = re.compile(
+    r"principal|superintendent|administrator|director|coordinator", re.IGNORECASE
+)
 _PARENT_WORDS = frozenset({"parent", "mother", "father", "stepmother", "stepfather", "mo", "fa"})
 _GUARDIAN_WORDS = frozenset({"", "guardian", "legal guardian", "gu"})
 
@@ -73,7 +76,9 @@ def enrollment_sourced_id(class_id: str, user_id: str) -> str:
 
 
 def contact_relationship(code: Any) -> str:
-    """OneRoster guardian role for an Aeries relationship: parent / guardian / relative."""
+    """OneRoster guardian role for an Aeries relationship code or word: mother, father
+    and step-parents (MO, FA) are "parent"; a guardian (GU) or no code is "guardian";
+    any other code (GM grandmother, aunt, sibling…) is "relative"."""
     word = text(code).lower().replace("-", "")
     if word in _PARENT_WORDS:
         return "parent"
@@ -208,8 +213,18 @@ def person_from_staff(
     )
 
 
+def section_title(row: dict[str, Any], *, course_titles: dict[str, str] | None) -> str:
+    """The course's title, as Aeries' OneRoster titles a class (CRS.CO): blank for a
+    course missing from the catalogue; without a catalogue, the course number."""
+    course = code_text(row.get("CourseID"))
+    title = (course_titles or {}).get(course) or text(row.get("CourseTitle"))
+    if title or course_titles is not None:
+        return title
+    return course or code_text(row.get("SectionNumber"))
+
+
 def class_from_native(
-    row: dict[str, Any], *, course_titles: dict[str, str], term_codes: tuple[str, ...] = ()
+    row: dict[str, Any], *, course_titles: dict[str, str] | None, term_codes: tuple[str, ...] = ()
 ) -> list[SisClass]:
     """term_codes: the school's TermCodes; a Semester that is none of them ("Y", a
     year-long section) means every term of the school, as Aeries' OneRoster lists."""
@@ -222,7 +237,7 @@ def class_from_native(
     return [
         SisClass(
             sourced_id=section_sourced_id(school, section),
-            title=course_titles.get(course) or text(row.get("CourseTitle")) or course or section,
+            title=section_title(row, course_titles=course_titles),
             class_code=section,
             class_type="scheduled",
             school_sourced_id=school,

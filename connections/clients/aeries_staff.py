@@ -1,4 +1,4 @@
-"""Native Aeries staff roles, section enrollments and the probe's small reads.
+"""Native Aeries staff roles and the probe's small reads.
 
 Split from aeries_api.py to keep modules small; these take the client and use
 only its public helpers (get, sections, teachers, course_rows, ordered).
@@ -6,12 +6,11 @@ only its public helpers (get, sections, teachers, course_rows, ordered).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from connections.clients import aeries_convert as conv
 from connections.clients import errors
-from connections.clients.convert_common import RowError, convert_rows, excerpt
+from connections.clients.convert_common import convert_rows, excerpt
 from rostering.records import Entity, Role, SisPerson, SisRowProblem
 
 if TYPE_CHECKING:
@@ -81,59 +80,6 @@ def staff_people(*, client: AeriesApiClient, role: Role) -> Batch:
     return convert_rows(entity=entity, rows=staff_rows, convert=convert, id_keys=("ID",))
 
 
-def _teacher_numbers(*, client: AeriesApiClient, code: str) -> dict[str, str]:
-    """TeacherNumber → StaffID1, for sections without SectionStaffMembers."""
-    try:
-        rows = client.teachers(code)
-    except errors.SisPermissionError:
-        return {}
-    return {
-        conv.code_text(row.get("TeacherNumber")): conv.code_text(row.get("StaffID1"))
-        for row in rows
-        if isinstance(row, dict)
-    }
-
-
-def _section_enrollments(
-    *, client: AeriesApiClient, section: dict[str, Any], numbers: dict[str, str]
-) -> Batch:
-    school = conv.code_text(section.get("SchoolCode"))
-    number = conv.code_text(section.get("SectionNumber"))
-    class_id = conv.section_sourced_id(school, number)
-    try:
-        records: list[Any] = conv.teacher_enrollments(section, teacher_staff_ids=numbers)
-        problems: list[SisRowProblem] = []
-    except RowError as exc:
-        records = []
-        problems = [SisRowProblem(Entity.ENROLLMENTS, class_id, exc.field, exc.message, {})]
-    path = f"schools/{school}/sections/{number}/students"
-    rows = client.rows(client.get(path, entity=Entity.ENROLLMENTS), "students")
-    students, student_problems = convert_rows(
-        entity=Entity.ENROLLMENTS,
-        rows=rows,
-        convert=lambda row: conv.student_enrollment(row, school=school, class_id=class_id),
-        id_keys=("StudentID",),
-    )
-    return records + students, problems + student_problems
-
-
-def enrollment_batches(*, client: AeriesApiClient, codes: list[str]) -> Iterator[Batch]:
-    """Teachers and students of every section; section reads run on the thread pool."""
-    for code in codes:
-        numbers = _teacher_numbers(client=client, code=code)
-        sections = [
-            section
-            for section in client.sections(code, entity=Entity.ENROLLMENTS)
-            if isinstance(section, dict) and conv.code_text(section.get("SectionNumber"))
-        ]
-        yield from client.ordered(
-            lambda section, numbers=numbers: _section_enrollments(
-                client=client, section=section, numbers=numbers
-            ),
-            sections,
-        )
-
-
 def entity_check(*, client: AeriesApiClient, entity: Entity, codes: list[str]) -> None:
     """The cheapest read that needs the same permission as importing the entity."""
     if entity is Entity.SCHOOLS:
@@ -153,12 +99,11 @@ def entity_check(*, client: AeriesApiClient, entity: Entity, codes: list[str]) -
         client.get(f"schools/{code}/students", entity=entity, params=params)
     elif entity is Entity.TEACHERS:
         client.get(f"schools/{code}/teachers", entity=entity)
-    elif entity is Entity.ENROLLMENTS:
-        sections = client.sections(code, entity=Entity.CLASSES)
-        first = next((s for s in sections if isinstance(s, dict)), None)
-        if first is not None:
-            number = conv.code_text(first.get("SectionNumber"))
-            client.get(f"schools/{code}/sections/{number}/students", entity=entity)
     else:
-        suffix = {Entity.TERMS: "terms", Entity.CLASSES: "sections", Entity.CONTACTS: "contacts"}
+        suffix = {
+            Entity.TERMS: "terms",
+            Entity.CLASSES: "sections",
+            Entity.CONTACTS: "contacts",
+            Entity.ENROLLMENTS: "classes",  # the class schedules (SEC)
+        }
         client.get(f"schools/{code}/{suffix[entity]}", entity=entity)

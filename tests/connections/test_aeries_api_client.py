@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import orjson
@@ -90,10 +91,19 @@ SECTIONS = {
          "TeacherNumber2": 202, "SectionStaffMembers": []},
     ],
 }  # fmt: skip
-SECTION_STUDENTS = {
-    ("994", "1001"): [{"StudentID": 1001}, {"StudentID": 1002}],
-    ("995", "2001"): [{"StudentID": 1003}, {"StudentID": 1002}],
-}
+# Class schedules (SEC): a blank date is the section's term start / end.
+CLASS_SCHEDULES = {
+    "994": [
+        {"StudentID": 1001, "SequenceNumber": 1, "SectionNumber": 1001,
+         "DateStarted": "2025-08-20T00:00:00", "DateDropped": None},
+        {"StudentID": 1002, "SequenceNumber": 1, "SectionNumber": 1001},
+    ],
+    "995": [
+        {"StudentID": 1003, "SequenceNumber": 1, "SectionNumber": 2001},
+        {"StudentID": 1002, "SequenceNumber": 1, "SectionNumber": 2001,
+         "DateDropped": "2026-03-01T00:00:00"},
+    ],
+}  # fmt: skip
 
 
 def contact(student_id, school, sequence, first, relation, phone=""):
@@ -136,8 +146,7 @@ def serve_native() -> list[tuple[int, int]]:
         responses.get(school + "teachers", json=TEACHERS[code])
         responses.get(school + "sections", json=SECTIONS[code])
         responses.get(school + "contacts", json=CONTACTS[code])
-    for (code, number), rows in SECTION_STUDENTS.items():
-        responses.get(f"{NATIVE}schools/{code}/sections/{number}/students", json=rows)
+        responses.get(school + "classes", json=CLASS_SCHEDULES[code])
     return ranges
 
 
@@ -211,20 +220,46 @@ def test_staff_roles_follow_the_documented_rule():
 
 
 @responses.activate
-def test_enrollments_from_staff_members_or_teacher_numbers():
+def test_enrollments_from_staff_members_or_teacher_numbers_and_class_schedules():
     serve_native()
 
     with native_client(page_size=50) as sis:
         enrollments = records(sis, Entity.ENROLLMENTS)
 
-    assert [(e.sourced_id, e.role, e.primary) for e in enrollments] == [
-        ("994_1001_TCH_501", "teacher", True),
-        ("994_1001_1001", "student", False),
-        ("994_1001_1002", "student", False),
-        ("995_2001_TCH_502", "teacher", True),
-        ("995_2001_TCH_501", "teacher", False),
-        ("995_2001_1003", "student", False),
-        ("995_2001_1002", "student", False),
+    assert [(e.sourced_id, e.role, e.primary, e.begin_date, e.end_date) for e in enrollments] == [
+        ("994_1001_TCH_501", "teacher", True, date(2025, 8, 15), None),
+        ("994_1001_1001", "student", False, date(2025, 8, 20), date(2025, 12, 19)),
+        ("994_1001_1002", "student", False, date(2025, 8, 15), date(2025, 12, 19)),
+        ("995_2001_TCH_502", "teacher", True, None, None),
+        ("995_2001_TCH_501", "teacher", False, None, None),
+        ("995_2001_1003", "student", False, date(2025, 8, 15), date(2026, 6, 5)),
+        ("995_2001_1002", "student", False, date(2025, 8, 15), date(2026, 3, 1)),
+    ]
+
+
+@responses.activate
+def test_elementary_classes_from_teachers_and_homeroom_teacher_numbers(monkeypatch):
+    room = {"Room": "12", "LowGrade": 0, "HighGrade": 1}
+    monkeypatch.setitem(TEACHERS, "995", [{**TEACHERS["995"][0], **room}, *TEACHERS["995"][1:]])
+    monkeypatch.setitem(STUDENTS, "995", [
+        student(1003, 995, 1, "Cal", HomeRoomTeacherNumber=201, SchoolEnterDate="2025-09-02"),
+        student(1002, 995, 10, "Ben", HomeRoomTeacherNumber=0),
+    ])  # fmt: skip
+    monkeypatch.setitem(STUDENTS, "994", [student(1001, 994, 9, "Ana", HomeRoomTeacherNumber=101)])
+    serve_native()
+
+    with native_client(page_size=50) as sis:
+        classes = [c for c in records(sis, Entity.CLASSES) if "_TN_" in c.sourced_id]
+        enrollments = [e for e in records(sis, Entity.ENROLLMENTS) if "_TN_" in e.sourced_id]
+
+    # Only the elementary school has them; 994 is a high school.
+    assert [(c.sourced_id, c.title, c.course_sourced_id, c.location, c.grades, c.periods,
+             c.term_sourced_ids) for c in classes] == [
+        ("995_TN_201", "", "TCH_502", "12", ("KG", "01"), ("0",), ("995_Y",)),
+    ]  # fmt: skip
+    assert [(e.sourced_id, e.role, e.primary, e.begin_date, e.end_date) for e in enrollments] == [
+        ("995_TN_201_TCH_502", "teacher", True, date(2025, 8, 15), date(2026, 6, 5)),
+        ("995_TN_201_1003", "student", False, date(2025, 9, 2), date(2026, 6, 5)),
     ]
 
 
@@ -333,14 +368,17 @@ ONEROSTER_DATA = {
         {"class": ref("994_1001", "class"), "user": ref("TCH_501", "user"), "role": "teacher",
          "school": ref("994"), "primary": "true", "beginDate": "2025-08-15"},
         *[{"class": ref("994_1001", "class"), "user": ref(s, "user"), "role": "student",
-           "school": ref("994"), "primary": "false"} for s in ("1001", "1002")],
+           "school": ref("994"), "primary": "false", "beginDate": begin,
+           "endDate": "2025-12-19"} for s, begin in (("1001", "2025-08-20"),
+                                                     ("1002", "2025-08-15"))],
         {"sourcedId": "995_2001_TCH_502", "class": ref("995_2001", "class"),
          "user": ref("TCH_502", "user"), "role": "teacher", "school": ref("995"),
          "primary": "true"},
         {"class": ref("995_2001", "class"), "user": ref("TCH_501", "user"), "role": "teacher",
          "school": ref("995"), "primary": "false"},
         *[{"class": ref("995_2001", "class"), "user": ref(s, "user"), "role": "student",
-           "school": ref("995"), "primary": "false"} for s in ("1003", "1002")],
+           "school": ref("995"), "primary": "false", "beginDate": "2025-08-15",
+           "endDate": end} for s, end in (("1003", "2026-06-05"), ("1002", "2026-03-01"))],
     ]),
     "students": ("users", [
         or_student("1001", "Ana", "09", ["994"], ["CNT_1001_1", "CNT_1001_2"], "1"),

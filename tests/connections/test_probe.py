@@ -12,6 +12,7 @@ from connections.clients import errors
 from connections.clients.credentials import SisCredentials
 from connections.probe import PROBE_CHECK_OK, PROBE_ENTITIES, connection_probe
 from rostering.records import Entity
+from sandbox.testing import sandbox_sis_factory  # noqa: F401 (fixture)
 
 BASE = "https://district.example.org/aeries/"
 API = BASE + "ims/oneroster/v1p1/"
@@ -136,6 +137,24 @@ def test_404_at_token_while_aeries_answers_means_iis_reset_pending():
     assert "Aeries needs an IIS reset / application pool recycle" in report.fix
 
 
+def test_sandbox_with_oneroster_off_asks_for_the_iis_reset(sandbox_sis_factory):  # noqa: F811
+    sandbox_sis = sandbox_sis_factory(students=40)
+    sandbox_sis.set_permission("oneroster_enabled", False)
+    credentials = SisCredentials(
+        kind="oneroster",
+        base_url=sandbox_sis.base_url,
+        client_id=sandbox_sis.client_id,
+        client_secret=sandbox_sis.client_secret,
+    )
+
+    report = connection_probe(credentials=credentials, **FAST)
+
+    assert report.code == "oneroster_disabled"
+    assert "Aeries needs an IIS reset / application pool recycle" in report.fix
+    sandbox_sis.set_permission("oneroster_enabled", True)
+    assert connection_probe(credentials=credentials, **FAST).healthy
+
+
 @responses.activate
 def test_oneroster_answering_as_disabled_stops_the_checks():
     responses.post(BASE + "token", json={"access_token": "tok", "expires_in": 3600})
@@ -160,7 +179,7 @@ def serve_native(*, staff_status: int = 200) -> None:
     for path in ("terms", "students", "teachers", "contacts"):
         responses.get(school + path, json=[])
     responses.get(school + "sections", json=[{"SchoolCode": 994, "SectionNumber": 7}])
-    responses.get(school + "sections/7/students", json=[])
+    responses.get(school + "classes", json=[])
 
 
 @responses.activate

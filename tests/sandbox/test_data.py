@@ -73,7 +73,33 @@ def test_every_guardian_belongs_to_one_student_and_first_is_primary():
         contacts = [d.people[c] for c in student.contact_ids]
         assert [c.sequence for c in contacts] == list(range(1, len(contacts) + 1))
         assert all(c.student_id == student.sourced_id for c in contacts)
-        assert all(c.role in ("parent", "guardian") and c.email and c.phone for c in contacts)
+        assert all(
+            c.role in ("parent", "guardian", "relative") and c.email and c.phone for c in contacts
+        )
+
+
+def test_one_relationship_mapping_and_no_staff_phone():
+    """The sandbox and the native client map Aeries relationship codes alike; staff have
+    no phone, since Aeries' native staff rows carry none."""
+    from connections.clients.aeries_convert import contact_relationship
+    from sandbox.people import RELATIONSHIPS
+
+    assert {code: contact_relationship(code) for code in RELATIONSHIPS} == RELATIONSHIPS
+    d = generate_district(300, 2, clean=True)
+    assert {c.role for c in d.people.values() if c.student_id} == {"parent", "guardian", "relative"}
+    assert not any(p.phone for p in d.people.values() if p.staff_id)
+
+
+def test_administrators_are_the_titles_the_native_rule_names():
+    from connections.clients.aeries_convert import staff_role
+    from rostering.records import Role
+
+    d = generate_district(300, 2, clean=True)
+    staff = [p for p in d.people.values() if p.staff_id and p.role != "teacher"]
+    assert {p.role for p in staff} == {"administrator", "aide"}
+    for person in staff:
+        native = staff_role(staff={"Title": person.title}, is_teacher=False)
+        assert (native is Role.ADMINISTRATOR) == (person.role == "administrator"), person.title
 
 
 def test_names_are_varied():

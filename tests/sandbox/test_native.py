@@ -68,6 +68,9 @@ def test_bad_certificate_is_401(sandbox_sis_shared, cert):
                 "StaffID1",
                 "StaffID2",
                 "StaffID3",
+                "Room",
+                "LowGrade",
+                "HighGrade",
             },
         ),
         (
@@ -104,6 +107,21 @@ def test_bad_certificate_is_401(sandbox_sis_shared, cert):
             },
         ),
         ("schools/994/sections/1001/students", {"StudentID", "FirstName", "Grade"}),
+        (
+            "courses",
+            {"ID", "Title", "LongDescription", "DepartmentCode", "LowGrade", "HighGrade"},
+        ),
+        (
+            "schools/994/classes",
+            {
+                "StudentID",
+                "SequenceNumber",
+                "SectionNumber",
+                "CourseID",
+                "DateStarted",
+                "DateDropped",
+            },
+        ),
         (
             "schools/994/contacts",
             {
@@ -194,10 +212,40 @@ def test_native_and_oneroster_are_one_district(sandbox_sis_shared):
 
 
 def test_elementary_homerooms_match_homeroom_teacher_numbers(sandbox_sis_shared):
+    """Aeries' elementary class SC_TN_TN: no title, course TCH_<ID>, the TCH row's room and
+    grades, and the students whose HomeRoomTeacherNumber names the teacher."""
     client = SandboxClient(sandbox_sis_shared).login()
     student = native(sandbox_sis_shared, "schools/990/students").json()[0]
-    homeroom = f"990_TN_{student['HomeRoomTeacherNumber']}"
-    klass = client.get(f"classes/{homeroom}").json()["class"]
-    assert klass["classType"] == "homeroom"
-    roster = client.get(f"classes/{homeroom}/students", limit=1000).json()["users"]
+    number = student["HomeRoomTeacherNumber"]
+    klass = client.get(f"classes/990_TN_{number}").json()["class"]
+    teacher = native(sandbox_sis_shared, f"schools/990/teachers/{number}").json()[0]
+    assert (klass["title"], klass["classType"], klass["periods"]) == ("", "scheduled", ["0"])
+    assert klass["course"]["sourcedId"] == f"TCH_{teacher['StaffID1']}"
+    assert klass["location"] == teacher["Room"]
+    assert klass["grades"] == [f"{teacher['LowGrade']:02d}" if teacher["LowGrade"] else "KG"]
+    roster = client.get(f"classes/990_TN_{number}/students", limit=1000).json()["users"]
     assert str(student["StudentID"]) in {u["sourcedId"] for u in roster}
+
+
+def test_courses_and_class_schedules_agree_with_oneroster(sandbox_sis_shared):
+    client = SandboxClient(sandbox_sis_shared).login()
+    courses = {c["sourcedId"]: c for c in client.get("courses", limit=1000).json()["courses"]}
+    catalogue = native(sandbox_sis_shared, "courses").json()
+    assert {row["ID"]: row["Title"] for row in catalogue} == {
+        sid: c["title"] for sid, c in courses.items()
+    }
+    assert native(sandbox_sis_shared, "courses/2109").json()[0]["Title"] == "English 9"
+    schedule = native(sandbox_sis_shared, "schools/994/classes").json()
+    student = schedule[0]["StudentID"]
+    mine = native(sandbox_sis_shared, f"schools/994/classes/{student}").json()
+    assert mine == [row for row in schedule if row["StudentID"] == student]
+    enrollments = client.get(f"users/{student}/classes", limit=100).json()["classes"]
+    assert {f"994_{row['SectionNumber']}" for row in mine} <= {c["sourcedId"] for c in enrollments}
+    assert [row["SequenceNumber"] for row in mine] == list(range(1, len(mine) + 1))
+
+
+def test_base_url_serves_the_aeries_sign_in_page(sandbox_sis):
+    sandbox_sis.set_permission("oneroster_enabled", False)
+    page = requests.get(sandbox_sis.base_url, timeout=5)
+    assert page.status_code == 200 and b"Aeries" in page.content
+    assert requests.post(sandbox_sis.base_url + "token", timeout=5).status_code == 404

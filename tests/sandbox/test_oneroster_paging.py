@@ -180,7 +180,9 @@ def test_records_have_aeries_formats(shared_client):
         for p in shared_client.pages_by_link("users", limit=1000)
         for u in p.json()["users"]
     }
-    assert roles == {"administrator", "aide", "teacher", "student", "parent", "guardian"}
+    assert roles == {
+        "administrator", "aide", "teacher", "student", "parent", "guardian", "relative",
+    }  # fmt: skip
 
 
 def test_demographics_need_the_roster_scope(sandbox_sis):
