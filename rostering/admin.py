@@ -8,8 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+import rostering.admin_results  # noqa: F401  (import results, descriptions, roster data)
 from connections.models import Connection
-from rostering import admin_results  # noqa: F401  (import results, descriptions, roster data)
 from rostering import admin_runs  # noqa: F401 (registers runs and pause periods)
 from rostering.admin_base import AuditedAdmin, DistrictScopedAdmin
 from rostering.audit import remote_addr_of

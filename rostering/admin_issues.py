@@ -133,7 +133,7 @@ def issues_csv_rows(queryset) -> Iterator[list[str]]:
 class ImportIssueAdmin(DistrictScopedAdmin):
     district_lookup = "record__run__district"
     read_only_records = True
-    list_display = ["file", "severity_badge", "code", "sourced_id", "field", "message", "fix_hint"]
+    list_display = ["file", "severity_badge", "sourced_id", "field", "description"]
     list_filter = [
         RecordFilter,
         "severity",
@@ -165,12 +165,26 @@ class ImportIssueAdmin(DistrictScopedAdmin):
     def file(self, obj: ImportIssue) -> str:
         return f"{obj.record.get_kind_display()} · #{obj.record.run_id}"
 
-    @admin.display(description="severity", ordering="severity")
+    @admin.display(description="severity / code", ordering="severity")
     def severity_badge(self, obj: ImportIssue):
         css = "error" if obj.severity == ImportIssue.Severity.ERROR else "completed-with-error"
         return format_html(
-            '<span class="status-badge status-{}">{}</span>', css, obj.get_severity_display()
+            '<span class="status-badge status-{}">{}</span><div class="code">{}</div>',
+            css,
+            obj.get_severity_display(),
+            obj.code,
         )
+
+    @admin.display(description="error message / how to fix")
+    def description(self, obj: ImportIssue):
+        return format_html(
+            '{}<div class="fix-hint"><strong>Fix:</strong> {}</div>', obj.message, obj.fix_hint
+        )
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        one_record = readable_record(request, request.GET.get(RecordFilter.parameter_name, ""))
+        return [c for c in shown if c != "file"] if one_record else shown
 
     def get_urls(self):
         export = self.admin_site.admin_view(self.export_view)

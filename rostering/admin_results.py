@@ -12,7 +12,9 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 
 from rostering import admin_issues, admin_roster  # noqa: F401  (they register their admins)
 from rostering.admin_base import DistrictScopedAdmin
@@ -25,6 +27,7 @@ from rostering.sync.held import (
     held_changes_discard,
     held_changes_outcome,
     held_changes_summary,
+    held_changes_superseded_by,
 )
 from rostering.sync.issues import ISSUE_KINDS
 from rostering.troubleshooting import issue_entries, record_error_causes
@@ -40,8 +43,11 @@ BADGE_CLASSES = {
 HELD_APPLIED = "Applied {count} held change(s)."
 HELD_LEFT = "Discarded {count} held change(s); the data was left as it was."
 RESULTS_TITLE = "Import results"
+RUN_RESULTS_TITLE = "Import results of import #{run}"
 TROUBLESHOOTING_TITLE = "Troubleshooting imports"
 FIRST_ISSUES = 20
+RESULT_COUNTS = ImportRecord.COUNT_FIELDS[:8]  # held ones are told apart
+ERROR_CHARS = 160
 
 
 def status_badge(status: str, label: str):
@@ -84,20 +90,10 @@ class ImportRecordAdmin(DistrictScopedAdmin):
     read_only_records = True
     list_display = [
         "run_number",
-        "connection",
         "file",
         "status_badge",
-        "received",
-        "created",
-        "updated",
-        "unchanged",
-        "skipped",
-        "archived",
-        "restored",
-        "failed",
-        "held",
-        "started_at",
-        "duration",
+        "result",
+        "started",
         "descriptions",
     ]
     list_display_links = ["file"]
@@ -156,9 +152,20 @@ class ImportRecordAdmin(DistrictScopedAdmin):
     @admin.display(description="import", ordering="run_id")
     def run_number(self, obj: ImportRecord):
         url = run_url(obj.run_id)
-        if url is None:
-            return f"#{obj.run_id}"
-        return format_html('<a href="{}">#{}</a>', url, obj.run_id)
+        number = format_html('<a href="{}">#{}</a>', url, obj.run_id) if url else f"#{obj.run_id}"
+        return format_html('{}<div class="quiet">{}</div>', number, obj.run.connection.name)
+
+    @admin.display(description="started", ordering="started_at")
+    def started(self, obj: ImportRecord):
+        if obj.started_at is None:
+            return "—"
+        when = timezone.localtime(obj.started_at)
+        return format_html(
+            '{}<div class="quiet">{}, took {}</div>',
+            date_format(when, "SHORT_DATE_FORMAT"),
+            date_format(when, "TIME_FORMAT"),
+            _duration(obj.started_at, obj.finished_at),
+        )
 
     @admin.display(description="connection")
     def connection(self, obj: ImportRecord) -> str:
@@ -178,8 +185,21 @@ class ImportRecordAdmin(DistrictScopedAdmin):
         if not total:
             return "—"
         if getattr(obj, "held_pending", False):
-            return format_html('<span class="held-pending">{} awaiting approval</span>', total)
-        return f"{total} {'approved' if getattr(obj, 'held_applied', False) else 'discarded'}"
+            return format_html('<span class="held-pending">{} held, to approve</span>', total)
+        return f"{total} held, {'approved' if getattr(obj, 'held_applied', False) else 'discarded'}"
+
+    @admin.display(description="result")
+    def result(self, obj: ImportRecord):
+        """The non-zero counts in words (the record page shows all); why, for an ERROR."""
+        if obj.status == RunStatus.ERROR:
+            return format_html('<span class="error-message">{}</span>', obj.message[:ERROR_CHARS])
+        counts = format_html_join(
+            " · ",
+            '<span class="count count-{}">{} {}</span>',
+            ((f, getattr(obj, f), f) for f in RESULT_COUNTS if getattr(obj, f)),
+        )
+        held = self.held(obj) if obj.held_updates + obj.held_archives else ""
+        return format_html("{}{}{}", counts or "nothing read", " · " if held else "", held)
 
     @admin.display(description="duration")
     def duration(self, obj: ImportRecord) -> str:
@@ -217,7 +237,9 @@ class ImportRecordAdmin(DistrictScopedAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        extra = {"title": RESULTS_TITLE, **(extra_context or {})}
+        run = request.GET.get("run__id__exact", "")
+        title = RUN_RESULTS_TITLE.format(run=run) if run.isdigit() else RESULTS_TITLE
+        extra = {"title": title, **(extra_context or {})}
         return super().changelist_view(request, extra)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -230,6 +252,7 @@ class ImportRecordAdmin(DistrictScopedAdmin):
         groups = held_changes_summary(record=record)
         can_decide = bool(groups) and self._access(request).can_manage(record.run.district_id)
         return {
+            "superseded_by": held_changes_superseded_by(record=record) if groups else None,
             "held_groups": groups,
             "held_outcome": held_changes_outcome(record=record),
             "can_decide": can_decide,

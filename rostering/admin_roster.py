@@ -7,6 +7,8 @@ from rostering.access import request_district_access
 from rostering.admin_base import DistrictScopedAdmin
 from rostering.models import AcademicSession, Course, Enrollment, Guardian, Person, School, Section
 
+PEOPLE_TITLE = "People rostered from the SIS"
+
 
 def _joined(values) -> str:
     return ", ".join(str(v) for v in values) or "—"
@@ -44,7 +46,7 @@ class RosterAdmin(DistrictScopedAdmin):
 
 @admin.register(Person)
 class PersonAdmin(RosterAdmin):
-    list_display = ["name", "role", "username", "email", "grade_list", "school_list", "status"]
+    list_display = ["name", "role", "status", "grade_list", "school_list", "username", "email"]
     list_filter = ["role", "status", PersonSchoolFilter, "enabled"]
     search_fields = ["=sourced_id", "given_name", "family_name", "username", "email", "identifier"]
     search_help_text = "Search by name, username, e-mail, sourcedId or SIS identifier."
@@ -91,6 +93,9 @@ class PersonAdmin(RosterAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("schools")
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": PEOPLE_TITLE, **(extra_context or {})})
 
     @admin.display(description="name", ordering="family_name")
     def name(self, obj: Person) -> str:

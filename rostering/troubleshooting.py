@@ -26,7 +26,7 @@ PLACEHOLDERS = {
     "reason": "reason",
     "collection": "collection",
     "status": "status code",
-    "description": "description",
+    "description": ": description",
     "kind": "kind of page",
     "offset": "N",
     "key": "name",

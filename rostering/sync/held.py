@@ -113,14 +113,19 @@ def _check_approvable(record: ImportRecord) -> None:
     active = SyncRun.objects.filter(connection_id=run.connection_id, status__in=ACTIVE_RUN_STATUSES)
     if busy := active.values_list("pk", flat=True).first():
         raise HeldChangesRefused(HELD_RUN_ACTIVE.format(connection=run.connection, run=busy))
+    if newest := held_changes_superseded_by(record=record):
+        raise HeldChangesRefused(HELD_SUPERSEDED.format(newer=newest, **_label(record)))
+
+
+def held_changes_superseded_by(*, record: ImportRecord) -> int | None:
+    """The newest later import of the connection that completed the same file, if any."""
     newer = ImportRecord.objects.filter(
-        run__connection_id=run.connection_id,
-        run_id__gt=run.pk,
+        run__connection_id=record.run.connection_id,
+        run_id__gt=record.run_id,
         kind=record.kind,
         status__in=COMPLETED,
     )
-    if newest := newer.order_by("-run_id").values_list("run_id", flat=True).first():
-        raise HeldChangesRefused(HELD_SUPERSEDED.format(newer=newest, **_label(record)))
+    return newer.order_by("-run_id").values_list("run_id", flat=True).first()
 
 
 def _updates_apply(record: ImportRecord, held: list[HeldChange], now) -> int:
@@ -313,11 +318,16 @@ def _archive_samples(table: str, held: list[HeldChange]) -> tuple:
     )
 
 
+def _rank(order: list[str], table: str) -> int:
+    return order.index(table) if table in order else len(order)
+
+
 def held_changes_summary(*, record: ImportRecord, sample_size: int = 10) -> list[HeldGroup]:
     """The pending held changes by kind and table, each with a sample of its rows."""
     counts = _pending(record).order_by().values_list("kind", "table").annotate(n=Count("id"))
     groups = []
-    for kind, table, count in sorted(counts):
+    order = list(HELD_SPECS)
+    for kind, table, count in sorted(counts, key=lambda c: (_rank(order, c[1]), c[0] != "update")):
         if table not in HELD_SPECS:
             continue
         held = list(_pending(record).filter(kind=kind, table=table)[:sample_size])

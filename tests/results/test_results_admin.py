@@ -53,6 +53,8 @@ def records(connection):
 
 
 def test_list_shows_colored_statuses_descriptions_and_troubleshooting(client, reviewer, records):
+    records[RunStatus.ERROR].message = "Aeries denied access to classes (HTTP 403)."
+    records[RunStatus.ERROR].save()
     client.force_login(reviewer)
     page = client.get(reverse(LIST))
     assert page.status_code == 200
@@ -67,6 +69,7 @@ def test_list_shows_colored_statuses_descriptions_and_troubleshooting(client, re
         assert f'href="{descriptions_url(record.pk)}"' in html
     assert reverse("admin:rostering_importrecord_troubleshooting") in html
     assert ".status-badge.status-completed" in html  # the badge styles are included
+    assert "Aeries denied access to classes (HTTP 403)." in html  # why a file is ERROR
 
 
 def test_descriptions_link_lists_that_records_issues(client, reviewer, records):
@@ -87,8 +90,10 @@ def test_list_counts_and_held_state(client, reviewer, connection):
     HeldChange.objects.create(record=record, kind="update", table="person", sourced_id="1")
     client.force_login(reviewer)
     html = client.get(reverse(LIST)).content.decode()
-    assert "15 awaiting approval" in html
-    assert "1:15" in html  # the duration of 75 seconds
+    assert "15 held, to approve" in html
+    assert '<span class="count count-received">10 received</span>' in html
+    assert '<span class="count count-failed">4 failed</span>' in html
+    assert ", took 1:15" in html  # 75 seconds
 
 
 def test_list_queries_are_bounded(client, reviewer, connection, django_assert_max_num_queries):
@@ -209,3 +214,14 @@ def test_other_districts_records_are_not_listed(client, reviewer, records, other
     client.force_login(reviewer)
     listed = {r.pk for r in client.get(reverse(LIST)).context["cl"].result_list}
     assert listed == {r.pk for r in records.values()} and theirs.pk not in listed
+
+
+def test_superseded_held_changes_offer_only_discard(client, manager, held_import):
+    old = held_import.record()
+    newer = pull(held_import.connection).records.get(kind="students")
+    client.force_login(manager)
+    html = client.get(change_url(old)).content.decode()
+    assert f"Import #{newer.run_id} read this file again" in html
+    assert 'form="held-approve-form"' not in html and 'form="held-discard-form"' in html
+    html = client.get(change_url(newer)).content.decode()
+    assert 'form="held-approve-form"' in html and "read this file again" not in html
