@@ -279,7 +279,9 @@ class AeriesApiClient:
         return tuple(code for code in codes if code)
 
     def is_elementary(self, code: str) -> bool:
-        schools = conv.school_from_native(self._school_row(code)) if self._school_row(code) else []
+        """By the school's name, else its grade span (as school types are guessed)."""
+        row = self._school_row(code)
+        schools = conv.school_from_native(row) if row.get("SchoolCode") is not None else []
         return bool(schools) and schools[0].school_type == "elementary"
 
     def homerooms(self, code: str) -> schedule.Homerooms:
