@@ -1,0 +1,1 @@
+"""The district-scale benchmark (issue #7): `python -m bench.run`."""

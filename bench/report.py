@@ -1,0 +1,157 @@
+"""Turning the figures into one printed line per scenario and a RESULTS.md section."""
+
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.targets import targets_evaluate
+
+LABELS = {
+    "fetch": "fetch-only",
+    "first": "first full pull",
+    "nochange": "no-change pull",
+    "delta": "delta pull (1%)",
+    "latency": "first pull, latency",
+}
+PROFILED = " (profiled: pyinstrument's overhead is in the times)"
+RESULTS_HEADER = """# Benchmark results
+
+Written by `python -m bench.run` (see bench/README.md); one section per run, newest last.
+Records are those received from the SIS (ImportRecord `received`; pages for fetch-only).
+Peak RSS is the scenario process's own `ru_maxrss`. Rows written are the rows changed by
+INSERT/UPDATE/DELETE statements on roster tables (people, school links, guardians,
+sessions, courses, sections, enrollments), from the statements' row counts.
+"""
+
+
+def machine_describe() -> dict[str, str]:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if "model name" in line),
+        platform.processor() or "unknown",
+    )
+    mem_kb = next(
+        (int(line.split()[1]) for line in _lines("/proc/meminfo") if "MemTotal" in line), 0
+    )
+    return {
+        "cores": str(os.cpu_count()),
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GB",
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": _load(os.getloadavg()),
+    }
+
+
+def engine_version(root: Path) -> str:
+    """The commit measured, and whether the checkout had uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "log", "-1", "--format=%h %s"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit[:90]}" + (" + uncommitted changes" if dirty else "")
+
+
+def _lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text().splitlines()
+    except OSError:
+        return []
+
+
+def _load(load: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in load)
+
+
+def ratio(results: dict, name: str) -> float | None:
+    fetch = results.get("fetch")
+    return results[name]["wall"] / fetch["wall"] if fetch and name != "fetch" else None
+
+
+def scenario_line(name: str, result: dict, results: dict) -> str:
+    r = ratio(results, name)
+    return (
+        f"{LABELS[name]:<20} {result['wall']:8.1f} s {result['records']:>10,} records "
+        f"{result['records'] / result['wall']:>9,.0f}/s  peak RSS {result['peak_rss_mb']:6.0f} MB  "
+        f"{result['queries']:>8,} queries  {result['roster_rows']:>10,} rows written"
+        + (f"  {r:5.2f}x fetch" if r is not None else "")
+        + f"  (load {_load(result['load'])})"
+    )
+
+
+def _table(results: dict) -> list[str]:
+    rows = [
+        "| scenario | wall s | records | records/s | peak RSS MB | SQL queries "
+        "| rows written | x fetch-only | status | load avg (1/5/15 min) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for name in LABELS:
+        if name not in results:
+            continue
+        res, r = results[name], ratio(results, name)
+        rows.append(
+            f"| {LABELS[name]} | {res['wall']:.1f} | {res['records']:,} "
+            f"| {res['records'] / res['wall']:,.0f} | {res['peak_rss_mb']:.0f} "
+            f"| {res['queries']:,} | {res['roster_rows']:,} | {f'{r:.2f}' if r else '—'} "
+            f"| {res.get('status', '—')} | {_load(res['load'])} |"
+        )
+    return rows
+
+
+def _notes(results: dict, run: dict) -> list[str]:
+    notes = [f"- Sandbox: {run['sandbox']}."]
+    if "fetch" in results:
+        per = ", ".join(f"{k} {v:,}" for k, v in results["fetch"]["per_entity"].items())
+        notes.append(f"- Fetch-only read {results['fetch']['pages']:,} pages: {per}.")
+    for name in ("first", "nochange", "delta", "latency"):
+        if name in results:
+            counts = results[name]["counts"]
+            shown = ", ".join(f"{k} {v:,}" for k, v in counts.items() if v)
+            other = results[name]["other_rows"]
+            notes.append(f"- {LABELS[name]}: {shown}; rows written to other tables {other:,}.")
+    if "nochange" in results:
+        changed = results["nochange"]["changed_tables"] or "none"
+        notes.append(f"- No-change pull: roster tables whose rows or content changed: {changed}.")
+    if "delta" in results:
+        notes.append(f"- Delta: the sandbox changed {results['delta']['mutated']:,} people first.")
+    return notes
+
+
+def results_section(*, results: dict, run: dict) -> str:
+    m = run["machine"]
+    lines = [
+        f"## {run['database']} — {run['students']:,} students, seed {run['seed']} — {m['date']}",
+        "",
+        f"Machine: {m['cores']} cores, {m['memory']}, {m['cpu']}; Python {m['python']}; "
+        f"load average at start {m['load']}, at end {run['load_end']}.",
+        f"Engine: {run['engine']}.",
+        f"Command: `{run['command']}`" + (PROFILED if run["profile"] else ""),
+        "",
+        *_table(results),
+        "",
+        "| target (issue #7) | figure | met |",
+        "|---|---|---|",
+        *(f"| {t} | {figure} | {met} |" for t, figure, met in targets_evaluate(results)),
+        "",
+        *_notes(results, run),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def results_append(*, path: Path, section: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.read_text() if path.exists() else RESULTS_HEADER
+    path.write_text(existing.rstrip("\n") + "\n\n" + section)
