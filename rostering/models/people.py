@@ -111,8 +111,9 @@ class Guardian(models.Model):
     class Meta:
         ordering = ["student", "order"]
         constraints = [
+            # sourced_id before student: imports look contacts up by sourcedId.
             models.UniqueConstraint(
-                fields=["district", "student", "sourced_id"], name="guardian_unique"
+                fields=["district", "sourced_id", "student"], name="guardian_unique_sourced_id"
             ),
         ]
 

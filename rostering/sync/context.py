@@ -42,6 +42,8 @@ class RunContext:
     agents: dict[str, list[str]] = field(default_factory=dict)
     # Roles whose file could not be imported or is switched off.
     unavailable_roles: set[str] = field(default_factory=set)
+    # What the person table held when the run first needed it (see known.py).
+    known_people: Any = None
     # First person seen with each e-mail address in this run.
     emails: dict[str, str] = field(default_factory=dict)
 

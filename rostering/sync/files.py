@@ -2,7 +2,8 @@
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 from django.db import DatabaseError, transaction
@@ -66,21 +67,41 @@ def file_parts(settings: SyncSettings) -> dict[str, list[Part]]:
     return {kind: parts for kind, parts in files.items() if parts}
 
 
-def _fetch(ctx: RunContext, parts: list[Part], notes: list[str]) -> list:
-    spools = []
+@dataclass
+class Fetched:
+    """A file's pages, read and spooled (or the SIS error that stopped the reading)."""
+
+    spools: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str = ""
+    started_at: datetime = field(default_factory=timezone.now)
+
+    def close(self) -> None:
+        for _, spool in self.spools:
+            spool.close()
+
+
+def file_fetch(*, ctx: RunContext, parts: list[Part]) -> Fetched:
+    """Reads every part of a file; never raises for the SIS (the error is kept)."""
+    fetched = Fetched()
     try:
         for part in parts:
             try:
-                spools.append((part, spool_fetch(ctx=ctx, entity=part.entity, label=part.label)))
+                spool = spool_fetch(ctx=ctx, entity=part.entity, label=part.label)
+                fetched.spools.append((part, spool))
             except SisError as exc:
                 if not part.optional:
                     raise
-                notes.append(OPTIONAL_PART_FAILED.format(label=part.label.capitalize(), error=exc))
+                fetched.notes.append(
+                    OPTIONAL_PART_FAILED.format(label=part.label.capitalize(), error=exc)
+                )
+    except SisError as exc:
+        fetched.close()
+        fetched.spools, fetched.error = [], str(exc)
     except BaseException:
-        for _, spool in spools:
-            spool.close()
+        fetched.close()
         raise
-    return spools
+    return fetched
 
 
 def _apply(ctx: RunContext, spools: list, record: ImportRecord, counts: Counts) -> None:
@@ -96,26 +117,24 @@ def _apply(ctx: RunContext, spools: list, record: ImportRecord, counts: Counts) 
         issues.flush()
 
 
-def file_import(*, ctx: RunContext, kind: str, parts: list[Part]) -> ImportRecord:
-    """Imports one file; its record ends Completed, Completed with ERROR or ERROR."""
-    record = ImportRecord.objects.create(
-        run=ctx.run, kind=kind, status=RunStatus.RUNNING, started_at=timezone.now()
-    )
-    counts, notes, spools = Counts(), [], []
+def file_apply(*, ctx: RunContext, record: ImportRecord, fetched: Fetched) -> ImportRecord:
+    """Writes a fetched file in one transaction; the record ends Completed, Completed
+    with ERROR or ERROR."""
+    counts, notes = Counts(), list(fetched.notes)
+    record.started_at = fetched.started_at
     try:
-        spools = _fetch(ctx, parts, notes)
-        _apply(ctx, spools, record, counts)
-        failed = counts.failed or counts.held_updates or counts.held_archives or notes
-        record.status = RunStatus.COMPLETED_WITH_ERROR if failed else RunStatus.COMPLETED
-        counts.add_to(record)
-    except SisError as exc:
-        record.status, notes = RunStatus.ERROR, [str(exc)]
+        if fetched.error:
+            record.status, notes = RunStatus.ERROR, [fetched.error]
+        else:
+            _apply(ctx, fetched.spools, record, counts)
+            failed = counts.failed or counts.held_updates or counts.held_archives or notes
+            record.status = RunStatus.COMPLETED_WITH_ERROR if failed else RunStatus.COMPLETED
+            counts.add_to(record)
     except DatabaseError as exc:
-        logger.exception("import of %s failed in the database", kind)
+        logger.exception("import of %s failed in the database", record.kind)
         record.status, notes = RunStatus.ERROR, [DATABASE_FAILED.format(error=exc)]
     finally:
-        for _, spool in spools:
-            spool.close()
+        fetched.close()
     record.message = "\n".join(notes)
     record.finished_at = timezone.now()
     record.save()

@@ -30,7 +30,7 @@ GUARDIAN = TableSpec(
         "primary",
         "order",
     ),
-    conflict=("district_id", "student_id", "sourced_id"),
+    conflict=("district_id", "sourced_id", "student_id"),
     fixed_on_update=frozenset({"district_id", "student_id", "sourced_id", "created_at"}),
     datetime_columns=_TIMES,
 )

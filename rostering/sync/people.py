@@ -11,6 +11,7 @@ from rostering.sync.context import RunContext
 from rostering.sync.counts import Counts
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
+from rostering.sync.known import KnownRows
 from rostering.sync.people_links import school_links_replace, usernames_resolve
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import TableSpec, rows_select
@@ -102,6 +103,7 @@ class PersonWriter:
         )
         self.seen: set[str] = set()
         self.leavers: set[str] = set()
+        self.known: KnownRows | None = None
 
     def apply_page(self, records: list[SisPerson], problems: list) -> None:
         self.counts.received += len(records) + len(problems)
@@ -198,35 +200,53 @@ class PersonWriter:
             now,
         ]
 
-    def _write(self, people: list[SisPerson]) -> None:
-        existing = {
-            row[0]: row[1:]
-            for row in rows_select(
-                sql=EXISTING_SQL,
-                params=[self.ctx.district_id],
-                values=[p.sourced_id for p in people],
+    def _existing(self, people: list[SisPerson]) -> dict[str, tuple]:
+        if not people:
+            return {}
+        rows = rows_select(
+            sql=EXISTING_SQL,
+            params=[self.ctx.district_id],
+            values=[p.sourced_id for p in people],
+        )
+        return {row[0]: row[1:] for row in rows}
+
+    def _changed(self, people: list[SisPerson]) -> list[tuple]:
+        """(person, school ids, hash, stored row or None) for rows that are not unchanged."""
+        if self.ctx.known_people is None:
+            self.ctx.known_people = KnownRows(
+                table=TABLE, district_id=self.ctx.district_id, key_columns=("sourced_id",)
             )
-        }
-        writes, links, updates = [], {}, []
+        self.known = self.ctx.known_people
+        candidates, maybe_existing = [], []
         for person in people:
             school_ids = self.ctx.scope.vendor_ids(person.school_sourced_ids)
             digest = person_hash(person, school_ids)
-            known = existing.get(person.sourced_id)
-            if known is None:
+            if self.known.unchanged((person.sourced_id,), digest):
+                self.counts.unchanged += 1
+                continue
+            candidates.append((person, school_ids, digest))
+            if not self.known.is_new((person.sourced_id,)):
+                maybe_existing.append(person)
+        existing = self._existing(maybe_existing)
+        return [(p, ids, digest, existing.get(p.sourced_id)) for p, ids, digest in candidates]
+
+    def _write(self, people: list[SisPerson]) -> None:
+        writes, links, updates = [], {}, []
+        for person, school_ids, digest, stored in self._changed(people):
+            archived = stored is not None and stored[2] == RosterStatus.ARCHIVED
+            if stored is None:
                 self.counts.created += 1
-            elif known[2] == RosterStatus.ARCHIVED:
+            elif archived:
                 self.counts.restored += 1
-            elif known[1] == digest:
+            elif stored[1] == digest:
                 self.counts.unchanged += 1
                 continue
             elif self.ctx.settings.existing_accounts == "skip":
                 self.counts.skipped += 1
                 continue
-            row = self._row(person, school_ids, digest)
             links[person.sourced_id] = school_ids
-            (updates if known is not None and known[2] != RosterStatus.ARCHIVED else writes).append(
-                row
-            )
+            row = self._row(person, school_ids, digest)
+            (updates if stored is not None and not archived else writes).append(row)
         self._resolve_usernames(writes + updates)
         self._upsert(writes, links)
         self.safeguard.stage_updates(updates, links)
@@ -248,6 +268,7 @@ class PersonWriter:
         school_links_replace(pairs=[(pk, links[sid]) for pk, sid in returned])
 
     def finish(self) -> None:
+        self.known = None
         self.safeguard.finish_updates(apply=self._upsert)
         if not self.ctx.settings.archive_missing:
             return

@@ -1,5 +1,6 @@
 """Live progress of a run: stage, records processed of the total, heartbeat."""
 
+import threading
 import time
 
 from django.db import connection as db
@@ -23,6 +24,7 @@ class Progress:
         self.total: int | None = None
         self.stage = ""
         self._last_write = 0.0
+        self._owner = threading.get_ident()
 
     def start_stage(self, stage: str, *, total: int | None = None) -> None:
         self.stage, self.total, self.processed = stage, total, 0
@@ -40,6 +42,8 @@ class Progress:
         now = time.monotonic()
         if not self.enabled or db.in_atomic_block:
             return
+        if db.vendor == "sqlite" and threading.get_ident() != self._owner:
+            return  # SQLite has one writer: the reading thread must never wait for it
         if not force and now - self._last_write < self.interval:
             return
         self._last_write = now

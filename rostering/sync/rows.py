@@ -10,6 +10,7 @@ from rostering.sync.context import RunContext
 from rostering.sync.counts import Counts
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
+from rostering.sync.known import KnownRows
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import TableSpec, rows_select
 
@@ -36,6 +37,7 @@ class RowWriter:
         self.keys = [self.data_columns.index(c) for c in spec.conflict if c != "district_id"]
         self.sid = self.data_columns.index("sourced_id")
         self.seen: set[tuple] = set()
+        self.known: KnownRows | None = None
         self.seen_ids: set[str] = set()
         self.leavers: set[str] = set()
         self.safeguard = Safeguard(
@@ -95,23 +97,38 @@ class RowWriter:
         )
         return [values[c] for c in self.spec.columns]
 
-    def _write(self, rows: list[list]) -> None:
+    def _existing(self, rows: list[list]) -> dict[tuple, tuple]:
+        """(id, hash, status) by key, looked up only for rows that may exist."""
+        if not rows:
+            return {}
         found = rows_select(
             sql=self.existing_sql,
             params=[self.ctx.district_id],
             values=sorted({r[self.sid] for r in rows}),
         )
         n = len(self.keys)
-        existing = {tuple(row[:n]): row[n:] for row in found}
-        writes = []
+        return {tuple(row[:n]): row[n:] for row in found}
+
+    def _write(self, rows: list[list]) -> None:
+        known = self.known or self._load_known()
+        candidates, maybe_existing = [], []
         for data in rows:
-            digest = content_hash(tuple(data))
-            known = existing.get(tuple(data[i] for i in self.keys))
-            if known is None:
+            key, digest = tuple(data[i] for i in self.keys), content_hash(tuple(data))
+            if known.unchanged(key, digest):
+                self.counts.unchanged += 1
+                continue
+            candidates.append((data, key, digest))
+            if not known.is_new(key):
+                maybe_existing.append(data)
+        existing = self._existing(maybe_existing)
+        writes = []
+        for data, key, digest in candidates:
+            found = existing.get(key)
+            if found is None:
                 self.counts.created += 1
-            elif known[2] == RosterStatus.ARCHIVED:
+            elif found[2] == RosterStatus.ARCHIVED:
                 self.counts.restored += 1
-            elif known[1] == digest:
+            elif found[1] == digest:
                 self.counts.unchanged += 1
                 continue
             else:
@@ -119,7 +136,15 @@ class RowWriter:
             writes.append(self._full_row(data, digest))
         self.spec.upsert(writes)
 
+    def _load_known(self) -> KnownRows:
+        key_columns = tuple(c for c in self.spec.conflict if c != "district_id")
+        self.known = KnownRows(
+            table=self.spec.table, district_id=self.ctx.district_id, key_columns=key_columns
+        )
+        return self.known
+
     def finish(self) -> None:
+        self.known = None
         if not (self.archive and self.ctx.settings.archive_missing):
             return
         if self.ctx.full:

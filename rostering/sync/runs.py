@@ -1,10 +1,12 @@
 """Starting and executing an import run of one connection."""
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db import connections as db_connections
 from django.utils import timezone
 
 from connections.clients.errors import SisError
@@ -15,7 +17,7 @@ from rostering.models.audit import AuditEvent
 from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
 from rostering.records import Role
 from rostering.sync.context import RunContext, SchoolScope
-from rostering.sync.files import file_import, file_parts
+from rostering.sync.files import Fetched, file_apply, file_fetch, file_parts
 from rostering.sync.progress import Progress
 
 logger = logging.getLogger(__name__)
@@ -126,27 +128,49 @@ def _run_files(ctx: RunContext) -> None:
         Role.ADMINISTRATOR: not settings.sync_administrators,
     }
     ctx.unavailable_roles |= {role for role, disabled in off.items() if disabled}
+    plan = list(file_parts(settings).items())
+    records = {kind: ImportRecord.objects.create(run=ctx.run, kind=kind) for kind, _ in plan}
     classes_failed = False
-    for kind, parts in file_parts(settings).items():
-        if kind == ImportRecord.Kind.ENROLLMENTS and classes_failed:
-            _record_not_run(ctx, kind, ENROLLMENTS_NEED_CLASSES)
-            continue
-        record = file_import(ctx=ctx, kind=kind, parts=parts)
-        if record.status == RunStatus.ERROR:
-            ctx.unavailable_roles |= set(FILE_ROLES.get(kind, ()))
-            classes_failed = classes_failed or kind == ImportRecord.Kind.CLASSES
+    # While one file is written, the next one is read: the SIS and the database
+    # work at the same time.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="autoroster-fetch") as pool:
+        reading = pool.submit(_fetch_in_thread, ctx, plan[0][1]) if plan else None
+        try:
+            for index, (kind, _) in enumerate(plan):
+                fetched, reading = reading.result(), None
+                if index + 1 < len(plan):
+                    reading = pool.submit(_fetch_in_thread, ctx, plan[index + 1][1])
+                if kind == ImportRecord.Kind.ENROLLMENTS and classes_failed:
+                    fetched.close()
+                    _record_not_run(records[kind], ENROLLMENTS_NEED_CLASSES)
+                    continue
+                record = file_apply(ctx=ctx, record=records[kind], fetched=fetched)
+                if record.status == RunStatus.ERROR:
+                    ctx.unavailable_roles |= set(FILE_ROLES.get(kind, ()))
+                    classes_failed = classes_failed or kind == ImportRecord.Kind.CLASSES
+        finally:
+            if reading is not None:
+                _discard(reading)
 
 
-def _record_not_run(ctx: RunContext, kind: str, message: str) -> None:
-    now = timezone.now()
-    ImportRecord.objects.create(
-        run=ctx.run,
-        kind=kind,
-        status=RunStatus.ERROR,
-        message=message,
-        started_at=now,
-        finished_at=now,
-    )
+def _fetch_in_thread(ctx: RunContext, parts: list) -> Fetched:
+    try:
+        return file_fetch(ctx=ctx, parts=parts)
+    finally:
+        db_connections.close_all()  # this thread's own connections
+
+
+def _discard(reading) -> None:
+    try:
+        reading.result().close()
+    except Exception:
+        logger.exception("reading ahead failed while the import was stopping")
+
+
+def _record_not_run(record: ImportRecord, message: str) -> None:
+    record.status, record.message = RunStatus.ERROR, message
+    record.started_at = record.finished_at = timezone.now()
+    record.save()
 
 
 def _final_status(run: SyncRun) -> str:

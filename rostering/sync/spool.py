@@ -4,13 +4,41 @@ A file (staff, students, …) is applied in one transaction only once every page
 has arrived, so a network failure half-way leaves nothing half-written.
 """
 
+import copyreg
+import dataclasses
 import pickle
 import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from rostering import records
 from rostering.records import Entity, SisRowProblem
 from rostering.sync.context import RunContext
+
+RECORD_CLASSES = (
+    records.SisSchool,
+    records.SisTerm,
+    records.SisCourse,
+    records.SisPerson,
+    records.SisClass,
+    records.SisEnrollment,
+    records.SisContact,
+    SisRowProblem,
+)
+
+
+def _register_fast_pickling() -> None:
+    """Pickle records as (class, field tuple): half the time of the dataclass default."""
+    for cls in RECORD_CLASSES:
+        names = [f.name for f in dataclasses.fields(cls)]
+
+        def reduce(record, cls=cls, names=names):
+            return cls, tuple([getattr(record, name) for name in names])
+
+        copyreg.pickle(cls, reduce)
+
+
+_register_fast_pickling()
 
 
 class Spool:
