@@ -57,10 +57,10 @@ class PersonAdmin(RosterAdmin):
         "email",
         "username",
         "identifier",
-        "user_ids",
-        "grades",
+        "sis_ids",
+        "grade_list",
         "school_list",
-        "sis_school_ids",
+        "sis_schools",
         "phone",
         "enabled",
         ("status", "archived_at", "archive_reason"),
@@ -76,10 +76,10 @@ class PersonAdmin(RosterAdmin):
         "email",
         "username",
         "identifier",
-        "user_ids",
-        "grades",
+        "sis_ids",
+        "grade_list",
         "school_list",
-        "sis_school_ids",
+        "sis_schools",
         "phone",
         "enabled",
         "status",
@@ -108,6 +108,14 @@ class PersonAdmin(RosterAdmin):
     @admin.display(description="schools")
     def school_list(self, obj: Person) -> str:
         return _joined(school.name for school in obj.schools.all())
+
+    @admin.display(description="SIS schools")
+    def sis_schools(self, obj: Person) -> str:
+        return _joined(obj.sis_school_ids)
+
+    @admin.display(description="SIS user ids")
+    def sis_ids(self, obj: Person) -> str:
+        return _joined(" ".join(map(str, pair)) for pair in obj.user_ids)
 
 
 @admin.register(Guardian)
