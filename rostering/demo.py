@@ -57,3 +57,33 @@ def demo_seed() -> DemoSeed:
         label = "vendor support (superuser)" if role is None else Membership.Role(role).label
         logins.append((username, password, label))
     return DemoSeed(district=district, logins=tuple(logins))
+
+
+DEMO_CONNECTION = "Aeries OneRoster (sandbox)"
+
+
+@transaction.atomic
+def demo_connection_seed(*, district: District, base_url: str, client_id: str, secret: str):
+    """The demo district's connection to the sandbox SIS, schools auto-mapped, daily
+    import on. Returns (connection, created)."""
+    from connections.models import Connection
+    from connections.services import connection_save, connection_snapshot
+    from rostering.models import SyncSettings
+    from rostering.scheduling import connection_schedule_sync
+    from rostering.schools import sis_schools_refresh
+
+    connection = Connection.objects.filter(district=district, name=DEMO_CONNECTION).first()
+    created = connection is None
+    before = None if created else connection_snapshot(connection)
+    connection = connection or Connection(district=district, name=DEMO_CONNECTION)
+    connection.kind, connection.base_url, connection.client_id = "oneroster", base_url, client_id
+    connection_save(connection=connection, actor=None, before=before, new_secret=secret,
+                    source="demo")  # fmt: skip
+    SyncSettings.objects.update_or_create(
+        connection=connection,
+        defaults={"sync_staff": True, "sync_administrators": True, "guardians": "primary",
+                  "daily_import": True, "notify_emails": "it@demo.autoroster.test"},
+    )  # fmt: skip
+    connection_schedule_sync(connection=connection)
+    sis_schools_refresh(connection=connection, actor=None, source="demo")
+    return connection, created
