@@ -17,6 +17,10 @@ SANDBOX_STUDENTS = 2000
 SANDBOX_WAIT_SECONDS = 120
 
 
+def _stop_on_terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = (
         "Run the demo: migrate, seed, then serve the admin beside the task cluster "
@@ -57,6 +61,7 @@ class Command(BaseCommand):
         return subprocess.Popen([sys.executable, "manage.py", *args])
 
     def handle(self, *args, **options):
+        signal.signal(signal.SIGTERM, _stop_on_terminate)  # `kill` stops children too
         call_command("migrate", interactive=False, verbosity=0)
         seed = demo_seed()
         port = options["port"]
