@@ -374,6 +374,13 @@ class ConnectionRunsAdminMixin:
         local = when.astimezone(zoneinfo.ZoneInfo(zone))
         return format_html('{}<br><span class="quiet">{}</span>', f"{local:%a %b %-d, %H:%M}", zone)
 
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            management = f"{formset.get_default_prefix()}-TOTAL_FORMS"
+            if request.method == "POST" and management not in request.POST:
+                continue  # a client that does not send a section leaves it unchanged
+            yield formset, inline
+
     def save_formset(self, request, form, formset, change):
         before = {
             f.instance.pk: {name: f.initial.get(name) for name in f.changed_data}

@@ -242,3 +242,20 @@ def test_deleting_a_connection_removes_its_schedule(client, manager, daily):
     url = reverse("admin:connections_connection_delete", args=[daily.pk])
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert not import_schedules().exists()
+
+
+def test_a_post_without_the_settings_sections_leaves_them_unchanged(
+    client, manager, daily, public_dns
+):
+    connection_schedule_sync(connection=daily)
+    client.force_login(manager)
+    url = reverse("admin:connections_connection_change", args=[daily.pk])
+    data = {
+        k: v
+        for k, v in _settings_post(daily, name="Renamed").items()
+        if not k.startswith(("sync_settings", "schedule_pauses"))
+    }
+    assert client.post(url, data).status_code == 302
+    daily.refresh_from_db()
+    assert daily.name == "Renamed" and daily.sync_settings.daily_import
+    assert import_schedules().count() == 1
