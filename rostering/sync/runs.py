@@ -1,11 +1,14 @@
 """Starting and executing an import run of one connection."""
 
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 from django.db import connections as db_connections
 from django.utils import timezone
 
@@ -131,23 +134,39 @@ def _run_files(ctx: RunContext) -> None:
     plan = list(file_parts(settings).items())
     records = {kind: ImportRecord.objects.create(run=ctx.run, kind=kind) for kind, _ in plan}
     classes_failed = False
-    # While one file is written, the next one is read: the SIS and the database
-    # work at the same time.
+    with closing(_fetched_files(ctx, plan)) as files:
+        for (kind, _), fetched in zip(plan, files, strict=True):
+            if kind == ImportRecord.Kind.ENROLLMENTS and classes_failed:
+                fetched.close()
+                _record_not_run(records[kind], ENROLLMENTS_NEED_CLASSES)
+                continue
+            record = file_apply(ctx=ctx, record=records[kind], fetched=fetched)
+            if record.status == RunStatus.ERROR:
+                ctx.unavailable_roles |= set(FILE_ROLES.get(kind, ()))
+                classes_failed = classes_failed or kind == ImportRecord.Kind.CLASSES
+
+
+def _fetched_files(ctx: RunContext, plan: list) -> Iterator[Fetched]:
+    """Each file of the plan, read, in order.
+
+    On PostgreSQL the next file is read while the caller writes the current one, so
+    the SIS and the database work at the same time; the reading thread reports
+    progress through its own connection. SQLite has a single writer, which the
+    writing transaction holds: there each file is read first, with progress, then
+    written.
+    """
+    if db_connection.vendor != "postgresql":
+        for _, parts in plan:
+            yield file_fetch(ctx=ctx, parts=parts)
+        return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="autoroster-fetch") as pool:
         reading = pool.submit(_fetch_in_thread, ctx, plan[0][1]) if plan else None
         try:
-            for index, (kind, _) in enumerate(plan):
+            for index in range(len(plan)):
                 fetched, reading = reading.result(), None
                 if index + 1 < len(plan):
                     reading = pool.submit(_fetch_in_thread, ctx, plan[index + 1][1])
-                if kind == ImportRecord.Kind.ENROLLMENTS and classes_failed:
-                    fetched.close()
-                    _record_not_run(records[kind], ENROLLMENTS_NEED_CLASSES)
-                    continue
-                record = file_apply(ctx=ctx, record=records[kind], fetched=fetched)
-                if record.status == RunStatus.ERROR:
-                    ctx.unavailable_roles |= set(FILE_ROLES.get(kind, ()))
-                    classes_failed = classes_failed or kind == ImportRecord.Kind.CLASSES
+                yield fetched
         finally:
             if reading is not None:
                 _discard(reading)

@@ -47,7 +47,7 @@ class Safeguard:
     ):
         self.ctx, self.spec, self.role, self.counts, self.record = ctx, spec, role, counts, record
         self.reason = reason
-        self.active = self._active_count()
+        self._active: int | None = None
         self.pending: list[list] = []
         self.links: Links = {}
         self.held = False
@@ -62,11 +62,19 @@ class Safeguard:
             params += [self.role, self.ctx.connection_id]
         return sql, params
 
-    def _active_count(self) -> int:
-        where, params = self._scope_sql()
-        with db.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {self.spec.table} WHERE {where}", params)
-            return cursor.fetchone()[0]
+    @property
+    def active(self) -> int:
+        """Active rows before this run (counted on first use, leaving out the rows this
+        run created: they all carry the run's `created_at`)."""
+        if self._active is None:
+            where, params = self._scope_sql()
+            with db.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {self.spec.table} WHERE {where} AND created_at < %s",
+                    [*params, db.ops.adapt_datetimefield_value(self.ctx.now)],
+                )
+                self._active = cursor.fetchone()[0]
+        return self._active
 
     def stage_updates(self, rows: list[list], links: Links) -> None:
         if not rows:
