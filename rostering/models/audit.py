@@ -14,6 +14,7 @@ class AuditEvent(models.Model):
         MAP = "map", "Mapped school"
         PULL = "pull", "Started import"
         APPROVE = "approve", "Approved held changes"
+        DISCARD = "discard", "Discarded held changes"
         ARCHIVE = "archive", "Ran end-of-year archive"
 
     district = models.ForeignKey(
@@ -43,6 +44,8 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = "audit event"
+        verbose_name_plural = "audit trail"
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["district", "-created_at"], name="audit_district_time")]
 

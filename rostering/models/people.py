@@ -55,6 +55,8 @@ class Person(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "people"
         ordering = ["family_name", "given_name"]
         constraints = [
             models.UniqueConstraint(

@@ -122,6 +122,8 @@ class SyncRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "import run"
+        verbose_name_plural = "import runs"
         ordering = ["-created_at", "-pk"]
         constraints = [
             # The guard against two imports of one connection, across all workers.
@@ -180,6 +182,8 @@ class ImportRecord(models.Model):
     )
 
     class Meta:
+        verbose_name = "import result"
+        verbose_name_plural = "import results"
         ordering = ["run", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["run", "kind"], name="import_record_unique_kind"),

@@ -227,7 +227,7 @@ def held_changes_discard(
             raise HeldChangesRefused(NOTHING_HELD.format(**_label(record)))
         audit_record(
             actor=actor,
-            action=AuditEvent.Action.UPDATE,
+            action=AuditEvent.Action.DISCARD,
             obj=record,
             district_id=record.run.district_id,
             changes={"held changes discarded": [0, count]},

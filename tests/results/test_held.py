@@ -128,8 +128,9 @@ def test_discard_leaves_the_data(held_import, manager):
         for sid, p in _people(sourced_ids).items()
     }
     assert held_changes_outcome(record=record) == {"discarded": count}
-    event = AuditEvent.objects.get(object_id=str(record.pk), object_type="import record")
+    event = AuditEvent.objects.get(object_id=str(record.pk), object_type="import result")
     assert event.actor == manager and "Discarded" in event.message
+    assert event.action == AuditEvent.Action.DISCARD
     with pytest.raises(HeldChangesRefused):
         held_changes_approve(record=record, actor=manager)
 
