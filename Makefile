@@ -22,6 +22,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The 100,000-student benchmark on the current database (DATABASE_URL); see bench/README.md.
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
