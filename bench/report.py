@@ -44,24 +44,22 @@ def machine_describe() -> dict[str, str]:
     }
 
 
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def engine_version(root: Path) -> str:
-    """The commit measured, and whether the checkout had uncommitted changes."""
+    """The last commit outside the benchmark, and whether the checkout had changes."""
+    outside = ["--", ".", ":!bench", ":!tests/bench"]
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(root), "log", "-1", "--format=%h %s"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        commit = _git(root, "log", "-1", "--format=%h (%cs) %s", *outside)
+        dirty = _git(root, "status", "--porcelain", "--untracked-files=no", *outside)
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
-    return f"{commit[:90]}" + (" + uncommitted changes" if dirty else "")
+    subject = commit if len(commit) <= 100 else commit[:99] + "…"
+    return subject + (" + uncommitted changes" if dirty else "")
 
 
 def _lines(path: str) -> list[str]:
@@ -136,7 +134,7 @@ def results_section(*, results: dict, run: dict) -> str:
         "",
         f"Machine: {m['cores']} cores, {m['memory']}, {m['cpu']}; Python {m['python']}; "
         f"load average at start {m['load']}, at end {run['load_end']}.",
-        f"Engine: {run['engine']}.",
+        f"Engine: {run['engine']}",
         f"Command: `{run['command']}`" + (PROFILED if run["profile"] else ""),
         "",
         *_table(results),
