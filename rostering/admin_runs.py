@@ -191,6 +191,7 @@ class SyncRunAdmin(DistrictScopedAdmin):
         run = self.get_object(request, unquote(object_id))
         extra_context["progress"] = sync_run_progress(run=run, now=timezone.now())
         extra_context["progress_url"] = reverse("admin:rostering_syncrun_progress", args=[run.pk])
+        extra_context["title"] = str(run)
         return super().change_view(request, object_id, form_url, extra_context)
 
 

@@ -8,6 +8,7 @@ from connections.models import Connection
 from rostering.models import ImportRecord, Membership, SyncRun
 from sandbox.server import SandboxServer
 from sandbox.testing import sandbox_sis_factory  # noqa: F401 (fixture)
+from tests.browser import chromium  # noqa: F401 (fixture)
 from tests.factories import DistrictFactory, MembershipFactory
 from tests.sync.conftest import connect
 from tests.sync.helpers import pull

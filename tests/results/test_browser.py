@@ -1,11 +1,9 @@
 """A staff reviewer, in headless Chromium: Import results → Descriptions → the fix hint."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from rostering.models import Membership, RunStatus
+from tests.browser import CHROMIUM_ARGS, admin_login
 from tests.factories import (
     ConnectionFactory,
     DistrictFactory,
@@ -14,27 +12,9 @@ from tests.factories import (
     MembershipFactory,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FIX_HINT = "Correct the e-mail address in Aeries (Student Data or Staff Data)."
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; browser tests must run in CI.")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    return str(CHROMIUM)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -56,10 +36,7 @@ def test_reviewer_opens_descriptions_and_reads_the_fix(live_server, chromium):
         )
         try:
             page = browser.new_page()
-            page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-            page.fill("#id_username", "reviewer1")
-            page.fill("#id_password", "pw")
-            page.click("input[type=submit]")
+            admin_login(page, live_server.url, "reviewer1")
             page.click("#content-main a[href$='/rostering/importrecord/']")
             row = page.locator("#result_list tbody tr").first
             expect(row.locator(".status-badge")).to_have_text("Completed with ERROR")
