@@ -7,6 +7,7 @@ from rostering.sync.context import RunContext
 from rostering.sync.rows import RowWriter, id_map
 from rostering.sync.upsert import TableSpec
 
+STAFF_PREFIX = "TCH_"
 _BOOK = ("district_id", "sourced_id", "status", "content_hash", "created_at", "updated_at")
 _FIXED = frozenset({"district_id", "sourced_id", "created_at"})
 _TIMES = frozenset({"created_at", "updated_at"})
@@ -107,6 +108,15 @@ def course_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
 def section_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     courses = id_map(table=COURSE.table, district_id=ctx.district_id)
 
+    def course_of(section: SisClass) -> int | None:
+        course_id = section.course_sourced_id or ""
+        course = courses.get(course_id)
+        # Aeries' elementary homerooms name their teacher (TCH_…) as the course.
+        if course is None and course_id and not course_id.startswith(STAFF_PREFIX):
+            issues_.add(issues.UNKNOWN_COURSE, sourced_id=section.sourced_id, field="course",
+                        record=section, value=course_id)  # fmt: skip
+        return course
+
     def build(section: SisClass) -> list[list]:
         sis_school = section.school_sourced_id
         school = ctx.scope.mapped.get(sis_school or "")
@@ -130,7 +140,7 @@ def section_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
                 section.class_code[:64],
                 section.class_type[:16],
                 school,
-                courses.get(section.course_sourced_id or ""),
+                course_of(section),
                 list(section.term_sourced_ids),
                 list(section.grades),
                 list(section.subjects),

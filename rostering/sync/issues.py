@@ -84,6 +84,13 @@ UNKNOWN_SECTION = IssueKind(
     "The enrollment points at class '{value}', which is not in the class list.",
     "Check the section in Aeries' Master Schedule and that Master Schedule permission is granted.",
 )
+UNKNOWN_COURSE = IssueKind(
+    "unknown_course",
+    WARNING,
+    "The class names course '{value}', which is not in the course list; "
+    "the class was imported without a course.",
+    "Check the section's course in Aeries' Master Schedule and Course Data.",
+)
 UNKNOWN_PERSON = IssueKind(
     "unknown_user",
     ERROR,
@@ -116,6 +123,7 @@ ISSUE_KINDS = {
         DUPLICATE_ID,
         USERNAME_TAKEN,
         UNKNOWN_SECTION,
+        UNKNOWN_COURSE,
         UNKNOWN_PERSON,
         UNKNOWN_STUDENT,
         UNREADABLE_ROW,

@@ -93,3 +93,32 @@ def test_clean_district_completes_without_error(sandbox_sis_factory):
     run = pull(connect(server))
     assert run.status == RunStatus.COMPLETED, list(run.records.values_list("kind", "message"))
     assert not ImportIssue.objects.filter(severity="error").exists()
+
+
+def test_class_with_an_unknown_course_lands_with_a_warning(sis, connection):
+    pull(connection)
+    issue = ImportIssue.objects.get(code="unknown_course")
+    assert issue.severity == "warning" and issue.sourced_id == "990_9998"
+    assert Section.objects.get(sourced_id="990_9998").course is None
+    homerooms = Section.objects.filter(sourced_id__contains="_TN_")
+    assert homerooms.exists()  # their TCH_ "course" is Aeries' design, not an issue
+    assert not ImportIssue.objects.filter(sourced_id__in=homerooms.values("sourced_id")).exists()
+
+
+def test_username_collision_is_resolved_deterministically_and_reported(sis, connection):
+    from django.utils import timezone
+
+    student = next(p for p in sis.district.people.values() if p.sourced_id == "100010")
+    now = timezone.now()
+    Person.objects.create(
+        district=connection.district, sourced_id="someone-else", role="student",
+        given_name="Other", family_name="Person", username=student.username,
+        password="!", content_hash="x", created_at=now, updated_at=now,
+    )  # fmt: skip
+    run = pull(connection)
+    imported = Person.objects.get(sourced_id="100010")
+    assert imported.username == f"{student.username}.100010"
+    issue = ImportIssue.objects.get(record__run=run, code="username_taken")
+    assert issue.sourced_id == "100010" and "someone-else" in issue.message
+    pull(connection)  # the same resolution on every run, and no new write
+    assert Person.objects.get(sourced_id="100010").username == imported.username
