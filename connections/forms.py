@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from connections.models import Connection
+from connections.services import SNAPSHOT_FIELDS
 from connections.url_validation import sis_url_normalise
 
 KEEP_STORED = "Leave blank to keep the stored value."
@@ -34,16 +35,7 @@ class ConnectionForm(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = [
-            "district",
-            "name",
-            "kind",
-            "base_url",
-            "client_id",
-            "school_codes",
-            "enabled",
-            "notes",
-        ]
+        fields = list(SNAPSHOT_FIELDS)  # every editable, audited, non-secret field
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -135,14 +135,21 @@ def connection_client(*, connection: Connection, **options):
     return client_for(connection_credentials(connection=connection), **{**defaults, **options})
 
 
-CONNECTION_NOT_FOUND = "No single connection with id or name {ref!r}."
+CONNECTION_NOT_FOUND = "No connection with id or name {ref!r}."
+CONNECTION_AMBIGUOUS = "{count} connections are named {ref!r}; use the id: {ids}."
 
 
 def connection_lookup(*, ref: str) -> Connection:
-    """A connection by id, or by name when exactly one has it (for the commands)."""
-    found = Connection.objects.filter(pk=int(ref)) if ref.isdigit() else None
-    if not found:
-        found = Connection.objects.filter(name=ref)
-    if found.count() != 1:
+    """The connection with this id, else the only one with this name (for the commands).
+
+    Raises Connection.DoesNotExist with a message that says what to type instead.
+    """
+    if ref.isdigit() and (found := Connection.objects.filter(pk=int(ref)).first()):
+        return found
+    matches = list(Connection.objects.filter(name=ref).order_by("pk"))
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
         raise Connection.DoesNotExist(CONNECTION_NOT_FOUND.format(ref=ref))
-    return found.get()
+    ids = ", ".join(str(c.pk) for c in matches)
+    raise Connection.DoesNotExist(CONNECTION_AMBIGUOUS.format(count=len(matches), ref=ref, ids=ids))

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from connections.clients import errors
+from connections.services import CONNECTION_AMBIGUOUS
 from rostering import records, schools
-from rostering.management.commands.refresh_schools import CONNECTION_AMBIGUOUS
 from rostering.models import AuditEvent, SisSchool
 from rostering.schools import (
     REFRESH_SUMMARY,
@@ -375,7 +375,7 @@ def test_command_names_an_unknown_or_ambiguous_connection(district, other_distri
     with pytest.raises(CommandError) as caught:
         run_command("Aeries")
     assert str(caught.value) == CONNECTION_AMBIGUOUS.format(
-        count=2, identifier="Aeries", ids=f"{first.pk}, {second.pk}"
+        count=2, ref="Aeries", ids=f"{first.pk}, {second.pk}"
     )
 
 

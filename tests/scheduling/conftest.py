@@ -4,8 +4,7 @@ import pytest
 from django_q.conf import Conf
 
 from connections.models import Connection
-from rostering.models import School, SisSchool, SyncSettings
-from rostering.schools import sis_schools_refresh
+from sandbox.connect import sandbox_connection_create
 from sandbox.testing import sandbox_sis, sandbox_sis_factory  # noqa: F401 (fixtures)
 from tests.factories import DistrictFactory
 
@@ -29,23 +28,11 @@ def q_sync(settings, monkeypatch):
 
 def sandbox_connection(server, *, district=None, **sync_settings) -> Connection:
     """A connection to `server` with every SIS school mapped and results mailed."""
-    district = district or DistrictFactory(name="Roosevelt USD", timezone="America/Chicago")
-    connection = Connection.objects.create(
-        district=district,
-        name="Sandbox Aeries",
-        base_url=server.base_url,
-        client_id=server.client_id,
-        client_secret=server.client_secret,
+    return sandbox_connection_create(
+        server=server,
+        district=district or DistrictFactory(name="Roosevelt USD", timezone="America/Chicago"),
+        **{"notify_emails": RECIPIENT, **sync_settings},
     )
-    sis_schools_refresh(connection=connection, actor=None)
-    for sis_school in SisSchool.objects.filter(connection=connection):
-        school, _ = School.objects.get_or_create(district=district, name=sis_school.name)
-        sis_school.school, sis_school.mapping_method = school, SisSchool.MappingMethod.MANUAL
-        sis_school.save()
-    SyncSettings.objects.update_or_create(
-        connection=connection, defaults={"notify_emails": RECIPIENT, **sync_settings}
-    )
-    return connection
 
 
 @pytest.fixture

@@ -4,9 +4,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from connections.models import Connection
 from connections.services import connection_lookup
-from rostering.models import SyncRun
+from rostering.models import ImportRecord, SyncRun
 from rostering.sync.report import run_report
 from rostering.sync.runs import ConnectionBusy, ConnectionDisabled, sync_run_dry, sync_run_start
+
+ROW_COUNTS = [name for name in ImportRecord.COUNT_FIELDS if not name.startswith("held_")]
 
 
 class Command(BaseCommand):
@@ -58,20 +60,7 @@ class Command(BaseCommand):
         if report.message:
             self.stdout.write(f"  {report.message}")
         for r in report.records:
-            counts = ", ".join(
-                f"{k} {r[k]}"
-                for k in (
-                    "received",
-                    "created",
-                    "updated",
-                    "unchanged",
-                    "skipped",
-                    "archived",
-                    "restored",
-                    "failed",
-                )
-                if r[k]
-            )
+            counts = ", ".join(f"{k} {r[k]}" for k in ROW_COUNTS if r[k])
             held = r["held_updates"] + r["held_archives"]
             self.stdout.write(
                 f"  {r['kind']:<12} {r['status']:<22} {counts}" + (f", held {held}" if held else "")

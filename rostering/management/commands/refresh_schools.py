@@ -1,27 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.models import Connection
+from connections.services import connection_lookup
 from rostering.models import SisSchool
 from rostering.schools import SchoolListError, sis_school_list, sis_schools_refresh
 
-CONNECTION_NOT_FOUND = "No connection with id or name {identifier!r}."
-CONNECTION_AMBIGUOUS = "{count} connections are named {identifier!r}; use the id: {ids}."
 NOT_MAPPED = "not mapped"
-
-
-def connection_find(identifier: str) -> Connection:
-    """The connection with this id, else the only one with this name."""
-    if identifier.isdigit() and (found := Connection.objects.filter(pk=identifier).first()):
-        return found
-    matches = list(Connection.objects.filter(name=identifier).order_by("pk"))
-    if not matches:
-        raise CommandError(CONNECTION_NOT_FOUND.format(identifier=identifier))
-    if len(matches) > 1:
-        ids = ", ".join(str(c.pk) for c in matches)
-        raise CommandError(
-            CONNECTION_AMBIGUOUS.format(count=len(matches), identifier=identifier, ids=ids)
-        )
-    return matches[0]
 
 
 def mapping_line(row: SisSchool) -> str:
@@ -48,7 +32,10 @@ class Command(BaseCommand):
         parser.add_argument("connection", help="Connection id or name.")
 
     def handle(self, *args, **options):
-        connection = connection_find(options["connection"])
+        try:
+            connection = connection_lookup(ref=options["connection"])
+        except Connection.DoesNotExist as exc:
+            raise CommandError(str(exc)) from None
         try:
             result = sis_schools_refresh(connection=connection, actor=None, source="command line")
         except SchoolListError as exc:
