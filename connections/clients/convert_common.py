@@ -17,6 +17,17 @@ _FALSE = frozenset({"false", "0", "no", "n", "f"})
 _EXCERPT_KEYS = 12
 _EXCERPT_CHARS = 200
 _NEVER_EXCERPT = frozenset({"password", "Password"})
+# Parsed values of the date strings seen lately. SIS rows repeat the same few
+# thousand dateLastModified / term-date strings, so most rows skip parsing. Only
+# exact str keys go in (never a subclass), only successful parses are kept, and
+# the values are immutable, so sharing one between records is safe.
+_CACHE_LIMIT = 16384
+_DATETIMES: dict[str, datetime | None] = {}
+_DATES: dict[str, date | None] = {}
+_MISSING: Any = object()
+# Exact strings whose flag() value is known without lowering; others take the long way.
+_FLAG_STRINGS = {word: True for word in _TRUE} | {word: False for word in _FALSE}
+_FLAG_STRINGS |= {"True": True, "False": False, "TRUE": True, "FALSE": False}
 
 
 class RowError(ValueError):
@@ -27,6 +38,8 @@ class RowError(ValueError):
 
 
 def text(value: Any) -> str:
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
     return str(value).strip()
@@ -34,7 +47,11 @@ def text(value: Any) -> str:
 
 def flag(value: Any, *, default: bool) -> bool:
     """OneRoster sends booleans as strings ("true"); accept real booleans too."""
-    if isinstance(value, bool):
+    if value.__class__ is str:
+        known = _FLAG_STRINGS.get(value)
+        if known is not None:
+            return known
+    elif isinstance(value, bool):
         return value
     lowered = text(value).lower()
     if lowered in _TRUE:
@@ -46,6 +63,18 @@ def flag(value: Any, *, default: bool) -> bool:
 
 def parse_datetime(value: Any, *, field: str = "dateLastModified") -> datetime | None:
     """ISO 8601 to an aware datetime (naive values are UTC); RowError if unparseable."""
+    if value.__class__ is str:
+        parsed = _DATETIMES.get(value, _MISSING)
+        if parsed is _MISSING:
+            parsed = _parse_datetime(value, field=field)
+            if len(_DATETIMES) >= _CACHE_LIMIT:
+                _DATETIMES.clear()
+            _DATETIMES[value] = parsed
+        return parsed
+    return _parse_datetime(value, field=field)
+
+
+def _parse_datetime(value: Any, *, field: str) -> datetime | None:
     raw = text(value)
     if not raw:
         return None
@@ -58,6 +87,18 @@ def parse_datetime(value: Any, *, field: str = "dateLastModified") -> datetime |
 
 def parse_date(value: Any, *, field: str) -> date | None:
     """A calendar date from "2026-08-15" or "2026-08-15T00:00:00" (Aeries' style)."""
+    if value.__class__ is str:
+        parsed = _DATES.get(value, _MISSING)
+        if parsed is _MISSING:
+            parsed = _parse_date(value, field=field)
+            if len(_DATES) >= _CACHE_LIMIT:
+                _DATES.clear()
+            _DATES[value] = parsed
+        return parsed
+    return _parse_date(value, field=field)
+
+
+def _parse_date(value: Any, *, field: str) -> date | None:
     raw = text(value)
     if not raw:
         return None
@@ -78,6 +119,16 @@ def school_year_of(end: date | None) -> str:
 
 def ref_id(ref: Any) -> str | None:
     """sourcedId of a OneRoster reference; falls back to the last segment of its href."""
+    if ref.__class__ is dict:  # the usual {"sourcedId": "994", ...}
+        sourced_id = ref.get("sourcedId")
+        if sourced_id.__class__ is str:
+            sourced_id = sourced_id.strip()
+            if sourced_id:
+                return sourced_id
+    return _ref_id(ref)
+
+
+def _ref_id(ref: Any) -> str | None:
     if isinstance(ref, str):
         return text(ref) or None
     if not isinstance(ref, dict):
@@ -94,12 +145,19 @@ def ref_ids(refs: Any) -> tuple[str, ...]:
         refs = [refs]
     if not isinstance(refs, list):
         return ()
+    if not refs:
+        return ()
+    if len(refs) == 1:
+        sourced_id = ref_id(refs[0])
+        return (sourced_id,) if sourced_id else ()
     ids = (ref_id(ref) for ref in refs)
     return tuple(dict.fromkeys(sourced_id for sourced_id in ids if sourced_id))
 
 
 def text_list(value: Any) -> tuple[str, ...]:
     if value is None:
+        return ()
+    if value.__class__ is list and not value:
         return ()
     items = value if isinstance(value, list) else str(value).split(",")
     return tuple(item for item in (text(v) for v in items) if item)
@@ -135,11 +193,12 @@ def convert_rows(
     """Run `convert` (row → zero or more records) on each row, collecting problems."""
     records: list[Any] = []
     problems: list[SisRowProblem] = []
+    extend = records.extend
     for row in rows:
         try:
-            if not isinstance(row, dict):
+            if row.__class__ is not dict and not isinstance(row, dict):
                 raise RowError("", "the row is not a JSON object")
-            records.extend(convert(row))
+            extend(convert(row))
         except RowError as exc:
             problems.append(
                 SisRowProblem(entity, row_id(row, *id_keys), exc.field, exc.message, excerpt(row))
@@ -151,7 +210,8 @@ def convert_rows(
 
 
 def required(row: dict[str, Any], key: str, *, field: str | None = None) -> str:
-    value = text(row.get(key))
+    value = row.get(key)
+    value = value.strip() if value.__class__ is str else text(value)
     if not value:
         raise RowError(field or key, f"{field or key} is missing")
     return value

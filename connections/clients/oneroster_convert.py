@@ -42,9 +42,32 @@ AERIES_TERM_ID = re.compile(r"^(?P<school>\d+)_[^_]+$")
 CONTACT_ID = re.compile(r"^CNT_(?P<student>.+)_(?P<sequence>\d+)$")
 
 
+_GONE = ("tobedeleted", "inactive", "deleted")
+# status values as sent → Status, for the spellings seen so far (bounded like the date caches).
+_STATUSES: dict[str | None, Status] = {None: Status.ACTIVE, "active": Status.ACTIVE}
+# A grade as sent → its CEDS code ("" for a blank one).
+_GRADE_CODES: dict[str, str] = {}
+_CACHE_LIMIT = 4096
+
+
 def _status(row: dict[str, Any]) -> str:
-    status = text(row.get("status")).lower()
-    return Status.TOBEDELETED if status in ("tobedeleted", "inactive", "deleted") else Status.ACTIVE
+    return _status_of(row.get("status"))
+
+
+def _status_of(value: Any) -> Status:
+    if value is None or value.__class__ is str:
+        status = _STATUSES.get(value)
+        if status is not None:
+            return status
+        status = _status_careful(value)
+        if len(_STATUSES) < _CACHE_LIMIT:
+            _STATUSES[value] = status
+        return status
+    return _status_careful(value)
+
+
+def _status_careful(value: Any) -> Status:
+    return Status.TOBEDELETED if text(value).lower() in _GONE else Status.ACTIVE
 
 
 def _modified(row: dict[str, Any]) -> Any:
@@ -52,6 +75,24 @@ def _modified(row: dict[str, Any]) -> Any:
 
 
 def _grades(value: Any) -> tuple[str, ...]:
+    if value.__class__ is not list:
+        return _grades_careful(value)
+    grades = []
+    for item in value:
+        code = _GRADE_CODES.get(item) if item.__class__ is str else None
+        if code is None:
+            item_text = text(item)
+            code = grade_normalise(item_text) if item_text else ""
+            if item.__class__ is str and len(_GRADE_CODES) < _CACHE_LIMIT:
+                _GRADE_CODES[item] = code
+        if code:
+            grades.append(code)
+    if len(grades) < 2:
+        return tuple(grades)
+    return tuple(dict.fromkeys(grades))
+
+
+def _grades_careful(value: Any) -> tuple[str, ...]:
     grades = (grade_normalise(item) for item in text_list(value))
     return tuple(dict.fromkeys(grade for grade in grades if grade))
 
@@ -129,32 +170,42 @@ def class_from_row(row: dict[str, Any]) -> list[SisClass]:
 
 
 def enrollment_from_row(row: dict[str, Any]) -> list[SisEnrollment]:
-    class_id = ref_id(row.get("class"))
-    user_id = ref_id(row.get("user"))
+    return [_enrollment(row)]
+
+
+def _enrollment(row: dict[str, Any]) -> SisEnrollment:
+    # The most numerous rows: the helpers' work is inlined for plain strings here;
+    # anything else goes through the same helpers as the other converters.
+    get = row.get
+    class_id = ref_id(get("class"))
+    user_id = ref_id(get("user"))
     if not class_id:
         raise RowError("class", "class is missing")
     if not user_id:
         raise RowError("user", "user is missing")
     # Aeries always sends one; the fallback keeps both clients' ids identical.
-    sourced_id = text(row.get("sourcedId")) or f"{class_id}_{user_id}"
-    return [
-        SisEnrollment(
-            sourced_id,
-            class_id,
-            user_id,
-            ref_id(row.get("school")),
-            text(row.get("role")).lower() or "student",
-            flag(row.get("primary"), default=False),
-            parse_date(row.get("beginDate"), field="beginDate"),
-            parse_date(row.get("endDate"), field="endDate"),
-            _status(row),
-            _modified(row),
-        )
-    ]
+    sourced_id = get("sourcedId")
+    sourced_id = sourced_id.strip() if sourced_id.__class__ is str else text(sourced_id)
+    role = get("role")
+    role = role.strip().lower() if role.__class__ is str else text(role).lower()
+    return SisEnrollment(
+        sourced_id or f"{class_id}_{user_id}",
+        class_id,
+        user_id,
+        ref_id(get("school")),
+        role or "student",
+        flag(get("primary"), default=False),
+        parse_date(get("beginDate"), field="beginDate"),
+        parse_date(get("endDate"), field="endDate"),
+        _status_of(get("status")),
+        parse_datetime(get("dateLastModified")),
+    )
 
 
 def _user_ids(value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, list):
+        return ()
+    if not value:
         return ()
     pairs = (
         (text(item.get("type")), text(item.get("identifier")))
@@ -170,30 +221,31 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
     A server that ignores the role filter then still yields each user once, in
     the pass of its own role.
     """
+    get = row.get
     sourced_id = required(row, "sourcedId")
-    raw_role = text(row.get("role")).lower()
+    raw_role = text(get("role")).lower()
     role = ONEROSTER_PERSON_ROLES.get(raw_role) if raw_role else ENTITY_ROLE[entity]
     if role != ENTITY_ROLE[entity]:
         return []
-    status = _status(row)
+    status = _status_of(get("status"))
     return [
         SisPerson(
-            sourced_id=sourced_id,
-            role=role,
-            given_name=text(row.get("givenName")),
-            family_name=text(row.get("familyName")),
-            middle_name=text(row.get("middleName")),
-            email=text(row.get("email")),
-            username=text(row.get("username")),
-            identifier=text(row.get("identifier")),
-            user_ids=_user_ids(row.get("userIds")),
-            grades=_grades(row.get("grades")),
-            school_sourced_ids=ref_ids(row.get("orgs")),
-            enabled=flag(row.get("enabledUser"), default=status == Status.ACTIVE),
-            status=status,
-            date_last_modified=_modified(row),
-            phone=text(row.get("phone")) or text(row.get("sms")),
-            agent_sourced_ids=ref_ids(row.get("agents")),
+            sourced_id,
+            role,
+            text(get("givenName")),
+            text(get("familyName")),
+            text(get("middleName")),
+            text(get("email")),
+            text(get("username")),
+            text(get("identifier")),
+            _user_ids(get("userIds")),
+            _grades(get("grades")),
+            ref_ids(get("orgs")),
+            flag(get("enabledUser"), default=status == Status.ACTIVE),
+            status,
+            parse_datetime(get("dateLastModified")),
+            text(get("phone")) or text(get("sms")),
+            ref_ids(get("agents")),
         )
     ]
 
@@ -205,25 +257,37 @@ def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
     CNT_<StudentID>_<Seq>; the order is the Aeries sequence number (primary = 1),
     which the native client reads too, so both kinds agree.
     """
+    get = row.get
     sourced_id = required(row, "sourcedId")
-    role = text(row.get("role")).lower()
+    role = text(get("role")).lower()
     if role and role not in ONEROSTER_CONTACT_ROLES:
         return []
     match = CONTACT_ID.match(sourced_id)
-    students = ref_ids(row.get("agents")) or ((match.group("student"),) if match else (None,))
+    students = ref_ids(get("agents")) or ((match.group("student"),) if match else (None,))
     order = int(match.group("sequence")) if match else 1
-    fields = {
-        "given_name": text(row.get("givenName")),
-        "family_name": text(row.get("familyName")),
-        "email": text(row.get("email")),
-        "phone": text(row.get("phone")) or text(row.get("sms")),
-        "relationship": role or "guardian",
-        "primary": order == 1,
-        "order": order,
-        "status": _status(row),
-        "date_last_modified": _modified(row),
-    }
-    return [SisContact(sourced_id=sourced_id, student_sourced_id=s, **fields) for s in students]
+    given_name = text(get("givenName"))
+    family_name = text(get("familyName"))
+    email = text(get("email"))
+    phone = text(get("phone")) or text(get("sms"))
+    relationship = role or "guardian"
+    status = _status_of(get("status"))
+    modified = parse_datetime(get("dateLastModified"))
+    return [
+        SisContact(
+            sourced_id,
+            student,
+            given_name,
+            family_name,
+            email,
+            phone,
+            relationship,
+            order == 1,
+            order,
+            status,
+            modified,
+        )
+        for student in students
+    ]
 
 
 def oneroster_rows_convert(

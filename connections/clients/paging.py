@@ -28,6 +28,9 @@ class RawPage:
     total: int | None
     next_url: str | None
     path: str
+    # What the fetcher made of exactly these rows (a client's own use), or None. A page
+    # rebuilt from a slice of the rows (_fill, _trim_overlap) starts again with None.
+    converted: Any = None
 
 
 FetchOffset = Callable[[int, int], RawPage]
@@ -66,21 +69,33 @@ def _row_key(row: Any) -> Any:
     return row.get("sourcedId") or row if isinstance(row, dict) else row
 
 
+def _row_keys(rows: list[Any]) -> list[Any]:
+    return [_row_key(row) for row in rows]
+
+
 class _RepeatGuard:
     """Raises when a page carries exactly the previous page's records."""
 
     def __init__(self) -> None:
-        self._previous: list[Any] | None = None
+        self._previous: list[Any] = []
 
     def check(self, page: RawPage) -> None:
-        keys = [_row_key(row) for row in page.rows]
-        if keys and keys == self._previous:
+        rows, previous = page.rows, self._previous
+        self._previous = rows
+        # Pages of the same length whose first and last records match are the only
+        # candidates; only those pay for the full comparison of keys.
+        if (
+            rows
+            and len(rows) == len(previous)
+            and [_row_key(rows[0]), _row_key(rows[-1])]
+            == [_row_key(previous[0]), _row_key(previous[-1])]
+            and _row_keys(rows) == _row_keys(previous)
+        ):
             raise errors.SisRepeatedPageError(
                 errors.REPEATED_PAGE_MESSAGE.format(path=page.path, offset=page.offset),
                 fix=errors.REPEATED_PAGE_FIX,
                 url_path=page.path,
             )
-        self._previous = keys
 
 
 def iter_raw_pages(
