@@ -105,7 +105,7 @@ class Command(BaseCommand):
     def _stop(self, processes: list[tuple[str, subprocess.Popen]]) -> None:
         for _, process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.terminate()  # SIGTERM: stops each cleanly, even from a background job
         for _, process in processes:
             try:
                 process.wait(timeout=15)

@@ -1,10 +1,15 @@
 """`manage.py sandbox_sis`: serve a generated district until Ctrl-C."""
 
+import signal
 import time
 
 from django.core.management.base import BaseCommand
 
 from sandbox.server import LEAVER_MODES, SandboxServer
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -69,6 +74,10 @@ class Command(BaseCommand):
             server.set_permission(name, False)
         if opts["mutate"]:
             server.mutate(opts["mutate"])
+        # Ctrl-C and `kill` stop it cleanly, even when started with SIGINT ignored (a
+        # background job of a non-interactive shell inherits that).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
         server.start()
         self.banner(server, time.perf_counter() - started)
         try:
