@@ -31,6 +31,8 @@ class Bench:
     profile: bool = False
     connection_id: int | None = None
     populated: bool = False
+    # Nothing pulled since the last reset (fetch-only writes nothing).
+    pristine: bool = False
     results: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -53,7 +55,9 @@ class Bench:
         return self.child_run(kind="fetch")
 
     def scenario_first(self) -> dict:
-        self.database_fresh()
+        if not self.pristine:
+            self.database_fresh()
+        self.pristine = False
         result = self.child_run(kind="pull", mode="full")
         self.populated = True
         return result
@@ -68,6 +72,7 @@ class Bench:
 
     def scenario_latency(self) -> dict:
         self.database_fresh()
+        self.pristine = False
         self.server.set_faults(latency_ms=self.latency_ms)
         try:
             result = self.child_run(kind="pull", mode="full")
@@ -89,13 +94,14 @@ class Bench:
 
         database_reset()
         self.connection_id = district_prepare(server=self.server)
-        self.populated = False
+        self.populated, self.pristine = False, True
         connections.close_all()
 
     def ensure_populated(self) -> None:
         """nochange and delta need the first pull's result; make it unmeasured if absent."""
         if not self.populated:
             self.database_fresh()
+            self.pristine = False
             self.child_run(kind="pull", mode="full")
             self.populated = True
 
