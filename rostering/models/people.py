@@ -18,7 +18,10 @@ class Person(models.Model):
     password is random and unusable."""
 
     district = models.ForeignKey(
-        "rostering.District", on_delete=models.CASCADE, related_name="people"
+        "rostering.District",
+        on_delete=models.CASCADE,
+        related_name="people",
+        db_index=False,  # the unique (district, sourced_id) index leads with it
     )
     connection = models.ForeignKey(
         "connections.Connection",
@@ -92,7 +95,11 @@ class Guardian(models.Model):
     """A parent or guardian contact of one student."""
 
     district = models.ForeignKey(
-        "rostering.District", on_delete=models.CASCADE, related_name="guardians"
+        "rostering.District",
+        on_delete=models.CASCADE,
+        related_name="guardians",
+        db_index=False,  # the unique (district, sourced_id, student) index leads with it
+        db_constraint=False,  # see RosterRow.district
     )
     student = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="guardians")
     sourced_id = models.CharField("SIS sourcedId", max_length=255)

@@ -231,11 +231,12 @@ class PersonWriter:
         return [(p, ids, digest, existing.get(p.sourced_id)) for p, ids, digest in candidates]
 
     def _write(self, people: list[SisPerson]) -> None:
-        writes, links, updates = [], {}, []
+        writes, links, updates, new = [], {}, [], set()
         for person, school_ids, digest, stored in self._changed(people):
             archived = stored is not None and stored[2] == RosterStatus.ARCHIVED
             if stored is None:
                 self.counts.created += 1
+                new.add(person.sourced_id)
             elif archived:
                 self.counts.restored += 1
             elif stored[1] == digest:
@@ -248,7 +249,7 @@ class PersonWriter:
             row = self._row(person, school_ids, digest)
             (updates if stored is not None and not archived else writes).append(row)
         self._resolve_usernames(writes + updates)
-        self._upsert(writes, links)
+        self._upsert(writes, links, new)
         self.safeguard.stage_updates(updates, links)
 
     def _resolve_usernames(self, rows: list[list]) -> None:
@@ -263,9 +264,12 @@ class PersonWriter:
             )
             row[USERNAME] = alt
 
-    def _upsert(self, rows: list[list], links: dict[str, list[int]]) -> None:
+    def _upsert(self, rows: list[list], links: dict[str, list[int]], new=frozenset()) -> None:
         returned = PERSON.upsert(rows, returning=("id", "sourced_id"))
-        school_links_replace(pairs=[(pk, links[sid]) for pk, sid in returned])
+        school_links_replace(
+            pairs=[(pk, links[sid]) for pk, sid in returned],
+            new={pk for pk, sid in returned if sid in new},
+        )
 
     def finish(self) -> None:
         self.known = None

@@ -34,12 +34,17 @@ def usernames_resolve(*, ctx: RunContext, rows: list[list]) -> Iterator[tuple[li
             yield row, alt, owner
 
 
-def school_links_replace(*, pairs: list[tuple[int, list[int]]]) -> None:
-    """Sets each person's vendor schools to exactly the given ones."""
+def school_links_replace(
+    *, pairs: list[tuple[int, list[int]]], new: set[int] = frozenset()
+) -> None:
+    """Sets each person's vendor schools to exactly the given ones (`new`: people created
+    just now, who have no links to remove)."""
     if not pairs:
         return
     table = PersonSchool._meta.db_table
-    rows_delete(table=table, column="person_id", values=[pk for pk, _ in pairs])
+    old = [pk for pk, _ in pairs if pk not in new]
+    if old:
+        rows_delete(table=table, column="person_id", values=old)
     rows_upsert(
         table=table,
         columns=("person_id", "school_id"),

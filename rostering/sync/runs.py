@@ -22,6 +22,7 @@ from rostering.records import Role
 from rostering.sync.context import RunContext, SchoolScope
 from rostering.sync.files import Fetched, file_apply, file_fetch, file_parts
 from rostering.sync.progress import Progress
+from rostering.sync.tuning import import_tuning
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +231,8 @@ def sync_run_execute(*, run: SyncRun, progress: bool = True) -> SyncRun:
     )
     run.refresh_from_db()
     try:
-        _execute(run, progress=progress)
+        with import_tuning():
+            _execute(run, progress=progress)
         run.status = _final_status(run)
     except SisError as exc:
         run.status, run.message = RunStatus.ERROR, str(exc)

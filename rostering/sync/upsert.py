@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
@@ -140,6 +141,15 @@ class TableSpec:
         return self.columns.index(column)
 
     def _adapters(self) -> list[tuple[int, Callable]]:
+        if connection.vendor == "postgresql":
+            # psycopg's COPY takes dates and datetimes as they are; JSON goes through
+            # orjson rather than the standard library.
+            from psycopg.types.json import Jsonb
+
+            def to_jsonb(value):
+                return Jsonb(value, dumps=orjson.dumps)
+
+            return [(i, to_jsonb) for i, c in enumerate(self.columns) if c in self.json_columns]
         ops = connection.ops
         adapters = []
         for i, column in enumerate(self.columns):
