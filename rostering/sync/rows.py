@@ -121,12 +121,14 @@ class RowWriter:
             if not known.is_new(key):
                 maybe_existing.append(data)
         existing = self._existing(maybe_existing)
-        writes = []
+        creates, writes = [], []
         for data, key, digest in candidates:
             found = existing.get(key)
             if found is None:
                 self.counts.created += 1
-            elif found[2] == RosterStatus.ARCHIVED:
+                creates.append(self._full_row(data, digest))
+                continue
+            if found[2] == RosterStatus.ARCHIVED:
                 self.counts.restored += 1
             elif found[1] == digest:
                 self.counts.unchanged += 1
@@ -134,6 +136,9 @@ class RowWriter:
             else:
                 self.counts.updated += 1
             writes.append(self._full_row(data, digest))
+        # This writer alone writes its table in this run, and `seen` stops a key from
+        # coming twice: rows not found are certainly new.
+        self.spec.insert_new(creates)
         self.spec.upsert(writes)
 
     def _load_known(self) -> KnownRows:

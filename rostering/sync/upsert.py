@@ -161,7 +161,7 @@ class TableSpec:
                 adapters.append((i, ops.adapt_datefield_value))
         return adapters
 
-    def upsert(self, rows: Sequence[Sequence], *, returning: Sequence[str] = ()) -> list[tuple]:
+    def _prepared(self, rows: Sequence[Sequence]) -> list[list]:
         adapters = self._adapters()
         prepared = []
         for row in rows:
@@ -169,6 +169,10 @@ class TableSpec:
             for i, adapt in adapters:
                 row[i] = adapt(row[i])
             prepared.append(row)
+        return prepared
+
+    def upsert(self, rows: Sequence[Sequence], *, returning: Sequence[str] = ()) -> list[tuple]:
+        prepared = self._prepared(rows)
         return rows_upsert(
             table=self.table,
             columns=self.columns,
@@ -177,6 +181,23 @@ class TableSpec:
             update=self.update_columns,
             returning=returning,
         )
+
+    def insert_new(self, rows: Sequence[Sequence]) -> None:
+        """Writes rows known not to exist yet. On PostgreSQL straight into the table with
+        COPY (no staging, no conflict check); elsewhere as an upsert."""
+        if not rows or connection.vendor != "postgresql":
+            self.upsert(rows)
+            return
+        prepared = self._prepared(rows)
+        qn = connection.ops.quote_name
+        cols = ",".join(qn(c) for c in self.columns)
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {qn(self.table)} ({cols}) FROM STDIN") as copy,
+        ):
+            for row in prepared:
+                copy.write_row(row)
 
     def encode(self, row: Sequence) -> dict:
         """A JSON-safe copy of a row (for held changes)."""
