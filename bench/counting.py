@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 # The statement's target table; WITH … INSERT/UPDATE/DELETE is searched past the CTE.
 WRITE = re.compile(r'\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 WRITE_STARTS = ("insert", "update", "delete", "with", "replace")
+# COPY … FROM STDIN writes too: the engine loads PostgreSQL tables with it.
+COPY_IN = re.compile(r'^\s*COPY\s+"?(\w+)"?[^;]*\bFROM\s+STDIN', re.IGNORECASE)
 
 
 def written_table(sql: str) -> str | None:
-    """The table an INSERT/UPDATE/DELETE writes, or None for any other statement."""
+    """The table an INSERT/UPDATE/DELETE/COPY FROM writes, or None for any other statement."""
+    if copy := COPY_IN.match(sql):
+        return copy.group(1)
     head = sql.lstrip()[:12].lower()
     if not head.startswith(WRITE_STARTS):
         return None

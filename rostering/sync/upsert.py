@@ -190,14 +190,16 @@ class TableSpec:
             return
         prepared = self._prepared(rows)
         qn = connection.ops.quote_name
-        cols = ",".join(qn(c) for c in self.columns)
-        with (
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {qn(self.table)} ({cols}) FROM STDIN") as copy,
-        ):
-            for row in prepared:
-                copy.write_row(row)
+        sql = f"COPY {qn(self.table)} ({','.join(qn(c) for c in self.columns)}) FROM STDIN"
+
+        def copy_rows(sql, params, many, context):
+            with context["cursor"].cursor.copy(sql) as copy:
+                for row in prepared:
+                    copy.write_row(row)
+
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Through Django's execute wrappers, so query counters and logs see it too.
+            cursor._execute_with_wrappers(sql, None, False, executor=copy_rows)
 
     def encode(self, row: Sequence) -> dict:
         """A JSON-safe copy of a row (for held changes)."""

@@ -80,7 +80,8 @@ def test_the_benchmark_runs_and_a_no_change_pull_writes_nothing(tmp_path):
         ("DELETE FROM rostering_guardian WHERE id IN (1)", "rostering_guardian"),
         ('WITH s AS (SELECT 1) UPDATE "rostering_section" SET a=1', "rostering_section"),
         ('SELECT "id" FROM "rostering_person" FOR UPDATE', None),
-        ("COPY bench_stage (a) FROM STDIN", None),
+        ('COPY "rostering_enrollment" ("a") FROM STDIN', "rostering_enrollment"),
+        ("COPY (SELECT 1) TO STDOUT", None),
     ],
 )
 def test_writes_are_attributed_to_their_table(sql, table):

@@ -3,7 +3,6 @@
 import re
 
 from django.db import connection as db
-from django.test.utils import CaptureQueriesContext
 
 from rostering.models import ImportRecord, RunStatus
 from rostering.sync.runs import sync_run_start
@@ -17,7 +16,7 @@ ROSTER_TABLES = (
     "rostering_section",
     "rostering_enrollment",
 )
-WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|COPY)\b", re.IGNORECASE)
 
 
 def pull(connection, **kwargs):
@@ -38,10 +37,23 @@ def roster_writes(queries) -> list[str]:
     ]
 
 
+class StatementLog:
+    """Every statement the database connection runs, COPY included (an execute wrapper
+    sees what the debug cursor's log does not)."""
+
+    def __init__(self):
+        self.captured_queries: list[dict] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.captured_queries.append({"sql": sql})
+        return execute(sql, params, many, context)
+
+
 def pull_capturing(connection, **kwargs):
-    with CaptureQueriesContext(db) as captured:
+    log = StatementLog()
+    with db.execute_wrapper(log):
         run = pull(connection, **kwargs)
-    return run, captured.captured_queries
+    return run, log.captured_queries
 
 
 def statuses(run) -> dict[str, str]:

@@ -6,14 +6,12 @@ import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection as db
 from django.db import connections
-from django.test.utils import CaptureQueriesContext
 
 from rostering.models import Person, RunStatus, SyncRun
 from rostering.sync.runs import CONNECTION_BUSY, ConnectionBusy, sync_run_create
 from tests.sync.conftest import connect
-from tests.sync.helpers import pull
+from tests.sync.helpers import pull, pull_capturing
 
 pytestmark = pytest.mark.django_db
 
@@ -126,9 +124,8 @@ def test_queries_grow_with_pages_not_rows(sandbox_sis_factory, settings, student
     """O(pages): per page of 50 records a bounded number of queries, whatever the rows."""
     settings.SIS_PAGE_SIZE = 50
     connection = connect(sandbox_sis_factory(students=students, seed=5))
-    with CaptureQueriesContext(db) as captured:
-        run = pull(connection)
+    run, queries = pull_capturing(connection)
     received = sum(r.received for r in run.records.all())
     pages = received / 50 + 12  # each collection's partial last page
-    assert len(captured.captured_queries) < 8 * pages + 80, len(captured.captured_queries)
-    assert len(captured.captured_queries) < received / 4
+    assert len(queries) < 8 * pages + 80, len(queries)
+    assert len(queries) < received / 4
