@@ -71,34 +71,19 @@ def database_describe() -> str:
 def district_prepare(*, server) -> int:
     """A district with a connection to the sandbox, every school mapped, every role and
     all guardians on; returns the connection's id."""
-    from connections.models import Connection
-    from rostering.models import District, School, SisSchool, SyncSettings
-    from rostering.schools import sis_school_map, sis_schools_refresh
+    from rostering.models import District, SyncSettings
+    from sandbox.connect import sandbox_connection_create
 
-    district = District.objects.create(name=DISTRICT_NAME)
-    connection = Connection.objects.create(
-        district=district,
+    connection = sandbox_connection_create(
+        server=server,
+        district=District.objects.create(name=DISTRICT_NAME),
         name="Bench sandbox",
-        base_url=server.base_url,
-        client_id=server.client_id,
-        client_secret=server.client_secret,
-    )
-    sis_schools_refresh(connection=connection, actor=None)
-    for sis_school in SisSchool.objects.filter(connection=connection).select_related(
-        "connection__district"
-    ):
-        school, _ = School.objects.get_or_create(district=district, name=sis_school.name)
-        sis_school_map(sis_school=sis_school, school=school, actor=None, source="benchmark")
-    SyncSettings.objects.update_or_create(
-        connection=connection,
-        defaults={
-            "sync_students": True,
-            "sync_teachers": True,
-            "sync_staff": True,
-            "sync_administrators": True,
-            "guardians": SyncSettings.Guardians.ALL,
-            "existing_accounts": SyncSettings.Existing.UPDATE,
-        },
+        sync_students=True,
+        sync_teachers=True,
+        sync_staff=True,
+        sync_administrators=True,
+        guardians=SyncSettings.Guardians.ALL,
+        existing_accounts=SyncSettings.Existing.UPDATE,
     )
     return connection.pk
 
