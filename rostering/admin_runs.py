@@ -160,7 +160,8 @@ class SyncRunAdmin(DistrictScopedAdmin):
             return "—"
         head = format_html_join("", "<th>{}</th>", ((h,) for h in FILE_HEADINGS))
         return format_html(
-            '<table class="run-files"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}',
+            '<div style="overflow-x:auto"><table class="run-files"><thead><tr>{}</tr></thead>'
+            "<tbody>{}</tbody></table></div>{}",
             head,
             rows,
             self._records_link(obj),
@@ -191,7 +192,7 @@ class SyncRunAdmin(DistrictScopedAdmin):
         run = self.get_object(request, unquote(object_id))
         extra_context["progress"] = sync_run_progress(run=run, now=timezone.now())
         extra_context["progress_url"] = reverse("admin:rostering_syncrun_progress", args=[run.pk])
-        extra_context["title"] = str(run)
+        extra_context["title"] = f"Import #{run.pk}"  # the connection is the subtitle
         return super().change_view(request, object_id, form_url, extra_context)
 
 
