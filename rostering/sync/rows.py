@@ -36,6 +36,9 @@ class RowWriter:
         self.data_columns = [c for c in spec.columns if c not in BOOKKEEPING]
         self.keys = [self.data_columns.index(c) for c in spec.conflict if c != "district_id"]
         self.sid = self.data_columns.index("sourced_id")
+        # Keyed by sourcedId alone, a row's key is its id: seen_ids tells repeats, and a
+        # second set of 600,000 keys is not kept (composite keys need their own).
+        self.single_key = self.keys == [self.sid]
         self.seen: set[tuple] = set()
         self.known: KnownRows | None = None
         self.seen_ids: set[str] = set()
@@ -65,6 +68,7 @@ class RowWriter:
             )
         rows = []
         for record in records:
+            repeated = record.sourced_id in self.seen_ids
             self.seen_ids.add(record.sourced_id)
             if record.status == "tobedeleted":
                 self.leavers.add(record.sourced_id)
@@ -72,7 +76,7 @@ class RowWriter:
                 continue
             for data in self.build(record):
                 key = tuple(data[i] for i in self.keys)
-                if key in self.seen:
+                if repeated if self.single_key else key in self.seen:
                     self.fail(
                         record.sourced_id,
                         issues.DUPLICATE_ID,
@@ -81,7 +85,8 @@ class RowWriter:
                         value=record.sourced_id,
                     )
                     continue
-                self.seen.add(key)
+                if not self.single_key:
+                    self.seen.add(key)
                 rows.append(data)
         if rows:
             self._write(rows)
