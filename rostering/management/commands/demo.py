@@ -1,4 +1,6 @@
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from rostering.models import SyncRun
 SANDBOX_PORT = 8765
 SANDBOX_STUDENTS = 2000
 SANDBOX_WAIT_SECONDS = 120
+STOP_GRACE_SECONDS = 15
 
 
 def _stop_on_terminate(signum, frame):
@@ -58,7 +61,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  connection '{connection.name}' seeded; a first import is queued")
 
     def _spawn(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "manage.py", *args])
+        # Its own process group: stopping it stops what it started (qcluster's workers).
+        return subprocess.Popen([sys.executable, "manage.py", *args], start_new_session=True)
 
     def handle(self, *args, **options):
         signal.signal(signal.SIGTERM, _stop_on_terminate)  # `kill` stops children too
@@ -103,11 +107,16 @@ class Command(BaseCommand):
             time.sleep(0.5)
 
     def _stop(self, processes: list[tuple[str, subprocess.Popen]]) -> None:
+        # SIGTERM stops each cleanly, even when the demo runs as a background job (which
+        # ignores SIGINT); whatever is left after the grace period is killed, group-wide.
         for _, process in processes:
-            if process.poll() is None:
-                process.terminate()  # SIGTERM: stops each cleanly, even from a background job
+            _signal_group(process, signal.SIGTERM)
         for _, process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=STOP_GRACE_SECONDS)
+            _signal_group(process, signal.SIGKILL)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
