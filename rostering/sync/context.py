@@ -4,8 +4,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection as db
-
 from rostering.models.sync import SyncRun, SyncSettings
 from rostering.sync.progress import Progress
 
@@ -31,8 +29,6 @@ class RunContext:
     now: datetime
     full: bool
     since: datetime | None = None
-    # sourcedIds present in this run's feeds (never archived for being "missing").
-    seen_people: set[str] = field(default_factory=set)
     # People in the feeds that were not imported (skipped or failed): their
     # enrollments and contacts are skipped, not reported as unknown.
     not_imported: set[str] = field(default_factory=set)
@@ -54,15 +50,3 @@ class RunContext:
     @property
     def connection_id(self) -> int:
         return self.run.connection_id
-
-
-def adapt_datetime(value: datetime | None):
-    return db.ops.adapt_datetimefield_value(value)
-
-
-def adapt_date(value):
-    return db.ops.adapt_datefield_value(value)
-
-
-def adapt_json(value):
-    return db.ops.adapt_json_value(value, None)

@@ -19,7 +19,3 @@ class Counts:
     def add_to(self, record: ImportRecord) -> None:
         for f in fields(self):
             setattr(record, f.name, getattr(record, f.name) + getattr(self, f.name))
-
-    @property
-    def written(self) -> int:
-        return self.created + self.updated + self.archived + self.restored
