@@ -17,22 +17,30 @@ def database_url() -> str:
     return os.environ["DATABASE_URL"]
 
 
-def _postgres_recreate(url: str) -> None:
+def postgres_admin(url: str):
+    """(an autocommit connection to the server's `postgres` database, the URL's database
+    name): for dropping and creating that database."""
     import environ
     import psycopg
 
     config = environ.Env.db_url_config(url)
-    name = config["NAME"]
-    if "bench" not in name:
-        raise SystemExit(NOT_A_BENCH_DATABASE.format(name=name))
-    with psycopg.connect(
+    admin = psycopg.connect(
         dbname="postgres",
         user=config.get("USER") or None,
         password=config.get("PASSWORD") or None,
         host=config.get("HOST") or None,
         port=config.get("PORT") or None,
         autocommit=True,
-    ) as admin:
+    )
+    return admin, config["NAME"]
+
+
+def _postgres_recreate(url: str) -> None:
+    admin, name = postgres_admin(url)
+    if "bench" not in name:
+        admin.close()
+        raise SystemExit(NOT_A_BENCH_DATABASE.format(name=name))
+    with admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
 

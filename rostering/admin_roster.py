@@ -2,6 +2,7 @@
 overwrite any edit. Fix a record in Aeries, then import again."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten
 
 from rostering.access import request_district_access
 from rostering.admin_base import DistrictScopedAdmin
@@ -67,29 +68,7 @@ class PersonAdmin(RosterAdmin):
         "connection",
         ("sis_modified_at", "created_at", "updated_at"),
     ]
-    readonly_fields = [
-        "sourced_id",
-        "role",
-        "given_name",
-        "middle_name",
-        "family_name",
-        "email",
-        "username",
-        "identifier",
-        "sis_ids",
-        "grade_list",
-        "school_list",
-        "sis_schools",
-        "phone",
-        "enabled",
-        "status",
-        "archived_at",
-        "archive_reason",
-        "connection",
-        "sis_modified_at",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = flatten(fields)  # data comes from the SIS; a change would be overwritten
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("schools")

@@ -18,7 +18,7 @@ from connections.clients import errors
 from connections.clients.aeries_staff import entity_check, staff_people
 from connections.clients.base import ClientOptions
 from connections.clients.convert_common import convert_rows
-from connections.clients.http import SisHttp, json_or_none, response_json, url_path
+from connections.clients.http import json_or_none, response_json, url_path
 from connections.clients.oneroster_errors import request_error
 from connections.clients.paging import ordered_map
 from rostering.records import Entity, Role, SisPage, SisPerson, SisRowProblem, SisSchool
@@ -33,13 +33,7 @@ class AeriesApiClient:
     def __init__(self, *, credentials, options: ClientOptions | None = None) -> None:
         self.credentials = credentials
         self.options = options or ClientOptions()
-        self.http = SisHttp(
-            options=self.options.http_options(),
-            secrets=credentials.secrets,
-            on_request=self.options.on_request,
-            sleep=self.options.sleep,
-            clock=self.options.clock,
-        )
+        self.http = self.options.http(secrets=credentials.secrets)
         self.stats = self.http.stats
         self.api_url = credentials.base_url + API_PATH
         self._school_rows: list[Any] | None = None

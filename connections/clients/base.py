@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, Self, runtime_checkable
 
-from connections.clients.http import HttpOptions, HttpStats, RequestEvent
+from connections.clients.http import HttpOptions, HttpStats, RequestEvent, SisHttp
 from rostering.records import Entity, SisPage, SisSchool
 
 
@@ -36,6 +36,16 @@ class ClientOptions:
             backoff_base=self.backoff_base,
             backoff_cap=self.backoff_cap,
             pool_size=max(10, self.concurrency * 2),
+        )
+
+    def http(self, *, secrets: tuple[str, ...]) -> SisHttp:
+        """The HTTP session a client with these options uses."""
+        return SisHttp(
+            options=self.http_options(),
+            secrets=secrets,
+            on_request=self.on_request,
+            sleep=self.sleep,
+            clock=self.clock,
         )
 
 

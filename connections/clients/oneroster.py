@@ -14,7 +14,7 @@ import requests
 from connections.clients import errors
 from connections.clients.base import ClientOptions
 from connections.clients.credentials import SisCredentials
-from connections.clients.http import SisHttp, response_json, url_path
+from connections.clients.http import response_json, url_path
 from connections.clients.oneroster_convert import oneroster_rows_convert
 from connections.clients.oneroster_errors import data_error, token_error
 from connections.clients.paging import RawPage, iter_raw_pages
@@ -95,13 +95,7 @@ class OneRosterClient:
     def __init__(self, *, credentials: SisCredentials, options: ClientOptions | None = None):
         self.credentials = credentials
         self.options = options or ClientOptions()
-        self.http = SisHttp(
-            options=self.options.http_options(),
-            secrets=credentials.secrets,
-            on_request=self.options.on_request,
-            sleep=self.options.sleep,
-            clock=self.options.clock,
-        )
+        self.http = self.options.http(secrets=credentials.secrets)
         self.stats = self.http.stats
         self.api_url = credentials.base_url + ONEROSTER_PATH
         self.token_url = credentials.base_url + "token"

@@ -146,6 +146,18 @@ EXCERPT_FIELDS = (
 )
 
 
+def problems_report(problems: list, fail) -> None:
+    """Rows the client could not read fail as UNREADABLE_ROW, through the writer's `fail`."""
+    for problem in problems:
+        fail(
+            problem.sourced_id,
+            UNREADABLE_ROW,
+            problem.field,
+            problem.excerpt,
+            value=problem.message,
+        )
+
+
 def excerpt_of(record: Any) -> dict:
     """A few identifying fields of a record; never anything secret."""
     if isinstance(record, dict):

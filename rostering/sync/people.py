@@ -107,14 +107,7 @@ class PersonWriter:
 
     def apply_page(self, records: list[SisPerson], problems: list) -> None:
         self.counts.received += len(records) + len(problems)
-        for problem in problems:
-            self._fail(
-                problem.sourced_id,
-                issues.UNREADABLE_ROW,
-                problem.field,
-                problem.excerpt,
-                value=problem.message,
-            )
+        issues.problems_report(problems, self._fail)
         valid = [p for p in records if self._accept(p)]
         if valid:
             self._write(valid)
@@ -131,7 +124,6 @@ class PersonWriter:
             self._fail(sid, issues.DUPLICATE_ID, "sourcedId", person, value=sid)
             return False
         self.seen.add(sid)
-        self.ctx.seen_people.add(sid)
         if person.status == Status.TOBEDELETED:
             self.leavers.add(sid)
             self.ctx.not_imported.add(sid)

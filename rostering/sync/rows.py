@@ -58,14 +58,7 @@ class RowWriter:
 
     def apply_page(self, records: list, problems: list) -> None:
         self.counts.received += len(records) + len(problems)
-        for problem in problems:
-            self.fail(
-                problem.sourced_id,
-                issues.UNREADABLE_ROW,
-                problem.field,
-                problem.excerpt,
-                value=problem.message,
-            )
+        issues.problems_report(problems, self.fail)
         rows = []
         for record in records:
             repeated = record.sourced_id in self.seen_ids

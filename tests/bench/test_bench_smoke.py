@@ -9,6 +9,7 @@ import environ
 import pytest
 
 from bench.counting import written_table
+from bench.database import postgres_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE_STUDENTS = 2000
@@ -29,18 +30,9 @@ def _drop_smoke_database(env: dict[str, str]) -> None:
     url = env.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         return
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    with psycopg.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
+    admin, name = postgres_admin(url)
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_the_benchmark_runs_and_a_no_change_pull_writes_nothing(tmp_path):

@@ -2,8 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connections.models import Connection
-from connections.services import connection_lookup
+from connections.management.arguments import connection_argument_add, connection_from_options
 from rostering.models import ImportRecord, SyncRun
 from rostering.sync.report import run_report
 from rostering.sync.runs import ConnectionBusy, ConnectionDisabled, sync_run_dry, sync_run_start
@@ -18,7 +17,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("connection", help="Connection id or name.")
+        connection_argument_add(parser)
         parser.add_argument("--dry-run", action="store_true", help="Report, write nothing.")
         modes = parser.add_mutually_exclusive_group()
         modes.add_argument("--full", dest="mode", action="store_const", const="full")
@@ -32,10 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
 
     def handle(self, *args, **options):
-        try:
-            connection = connection_lookup(ref=options["connection"])
-        except Connection.DoesNotExist as exc:
-            raise CommandError(str(exc)) from None
+        connection = connection_from_options(options)
         mode = options["mode"] or SyncRun.Mode.FULL
         try:
             if options["dry_run"]:

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from connections.models import Connection
-from connections.services import connection_lookup
+from connections.management.arguments import connection_argument_add, connection_from_options
 from rostering.models import SisSchool
 from rostering.schools import SchoolListError, sis_school_list, sis_schools_refresh
 
@@ -29,13 +28,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("connection", help="Connection id or name.")
+        connection_argument_add(parser)
 
     def handle(self, *args, **options):
-        try:
-            connection = connection_lookup(ref=options["connection"])
-        except Connection.DoesNotExist as exc:
-            raise CommandError(str(exc)) from None
+        connection = connection_from_options(options)
         try:
             result = sis_schools_refresh(connection=connection, actor=None, source="command line")
         except SchoolListError as exc:
