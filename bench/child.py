@@ -50,6 +50,7 @@ def scenario_execute(spec: dict) -> dict:
         "other_rows": counter.other_rows(),
         "rows_by_table": dict(counter.rows_written),
         **peak_memory(),
+        "cpu_self": _cpu_seconds(resource.RUSAGE_SELF),
         "profile": profile_text(profiler) if profiler is not None else "",
     }
 
@@ -94,6 +95,11 @@ def pull_outcome(*, run) -> dict:
         "files": {r.kind: r.status for r in records},
         "message": run.message,
     }
+
+
+def _cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_memory() -> dict:

@@ -85,8 +85,25 @@ def scenario_line(name: str, result: dict, results: dict) -> str:
         f"{result['records'] / result['wall']:>9,.0f}/s  peak RSS {result['peak_rss_mb']:6.0f} MB  "
         f"{result['queries']:>8,} queries  {result['roster_rows']:>10,} rows written"
         + (f"  {r:5.2f}x fetch" if r is not None else "")
+        + _cpu_text(result)
         + f"  (load {_load(result['load'])})"
     )
+
+
+def _cpu_split(result: dict) -> str:
+    """CPU seconds of the pulling process, the sandbox SIS and the rest of the machine."""
+    cpu = result.get("cpu")
+    if not cpu:
+        return ""
+    return (
+        f"puller {cpu['puller']:.1f}, SIS {cpu['sis']:.1f}, "
+        f"database and other {cpu['database']:.1f}; stolen by the host {cpu['steal']:.1f}"
+    )
+
+
+def _cpu_text(result: dict) -> str:
+    split = _cpu_split(result)
+    return f"  CPU s: {split}" if split else ""
 
 
 def _table(results: dict) -> list[str]:
@@ -119,6 +136,9 @@ def _notes(results: dict, run: dict) -> list[str]:
             shown = ", ".join(f"{k} {v:,}" for k, v in counts.items() if v)
             other = results[name]["other_rows"]
             notes.append(f"- {LABELS[name]}: {shown}; rows written to other tables {other:,}.")
+    for name in LABELS:
+        if name in results and results[name].get("cpu"):
+            notes.append(f"- CPU seconds, {LABELS[name]}: {_cpu_split(results[name])}.")
     if "nochange" in results:
         changed = results["nochange"]["changed_tables"] or "none"
         notes.append(f"- No-change pull: roster tables whose rows or content changed: {changed}.")

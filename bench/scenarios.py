@@ -7,6 +7,7 @@ parent's peak, which here includes the sandbox's district of a gigabyte or more.
 
 import multiprocessing
 import os
+import resource
 from dataclasses import dataclass, field
 
 from bench.child import child_main
@@ -115,6 +116,7 @@ class Bench:
             "connection_id": self.connection_id,
             "profile": self.profile,
         }
+        machine_before, sis_before = _machine_busy_seconds(), _own_cpu_seconds()
         receiver, sender = self.context.Pipe(duplex=False)
         process = self.context.Process(target=child_main, args=(spec, sender), daemon=True)
         process.start()
@@ -127,7 +129,35 @@ class Bench:
         process.join()
         if status != "ok":
             raise ScenarioFailed(payload)
-        return payload
+        (busy_after, steal_after), (busy_before, steal_before) = (
+            _machine_busy_seconds(),
+            machine_before,
+        )
+        busy, steal = busy_after - busy_before, steal_after - steal_before
+        sis = _own_cpu_seconds() - sis_before
+        cpu = {"puller": payload["cpu_self"], "sis": sis, "steal": steal}
+        cpu["database"] = max(0.0, busy - cpu["puller"] - sis)
+        return {**payload, "cpu": cpu}
+
+
+def _own_cpu_seconds() -> float:
+    """This process's CPU: the sandbox SIS's serving threads (the parent does little else)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _machine_busy_seconds() -> tuple[float, float]:
+    """CPU seconds all cores spent busy since boot (/proc/stat, every process), and the
+    seconds the hypervisor gave to other machines (steal: a noisy host)."""
+    try:
+        with open("/proc/stat") as stat:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = (
+                int(x) for x in stat.readline().split()[1:9]
+            )
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
 def _rows(fingerprint: dict[str, tuple[int, str]]) -> dict[str, int]:

@@ -2,6 +2,7 @@
 guardians. (People have their own writer: usernames, skip/update, update safeguard.)"""
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from rostering.models.people import RosterStatus
@@ -34,6 +35,16 @@ class RowWriter:
         self.ctx, self.spec, self.build = ctx, spec, build
         self.issues, self.counts, self.archive = issues_, counts, archive
         self.data_columns = [c for c in spec.columns if c not in BOOKKEEPING]
+        # A full row is picked, in the table's column order, from the data values
+        # followed by the bookkeeping ones (itemgetter: one C call per row).
+        sources = [*self.data_columns, *BOOKKEEPING]
+        self._pick = itemgetter(*[sources.index(c) for c in spec.columns])
+        self._bookkeeping = {
+            "district_id": ctx.district_id,
+            "status": str(RosterStatus.ACTIVE),
+            "created_at": ctx.now,
+            "updated_at": ctx.now,
+        }
         self.keys = [self.data_columns.index(c) for c in spec.conflict if c != "district_id"]
         self.sid = self.data_columns.index("sourced_id")
         # Keyed by sourcedId alone, a row's key is its id: seen_ids tells repeats, and a
@@ -84,16 +95,11 @@ class RowWriter:
         if rows:
             self._write(rows)
 
-    def _full_row(self, data: list, digest: str) -> list:
-        values = dict(zip(self.data_columns, data, strict=True))
-        values.update(
-            district_id=self.ctx.district_id,
-            status=str(RosterStatus.ACTIVE),
-            content_hash=digest,
-            created_at=self.ctx.now,
-            updated_at=self.ctx.now,
+    def _full_row(self, data: list, digest: str) -> tuple:
+        b = self._bookkeeping
+        return self._pick(
+            [*data, b["district_id"], b["status"], digest, b["created_at"], b["updated_at"]]
         )
-        return [values[c] for c in self.spec.columns]
 
     def _existing(self, rows: list[list]) -> dict[tuple, tuple]:
         """(id, hash, status) by key, looked up only for rows that may exist."""
