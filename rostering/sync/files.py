@@ -104,38 +104,56 @@ def file_fetch(*, ctx: RunContext, parts: list[Part]) -> Fetched:
     return fetched
 
 
-def _apply(ctx: RunContext, spools: list, record: ImportRecord, counts: Counts) -> None:
-    issues = IssueCollector(record)
-    ctx.progress.start_stage(f"Writing {record.get_kind_display().lower()}")
-    with transaction.atomic():
-        for part, spool in spools:
-            writer = part.writer(ctx=ctx, issues_=issues, counts=counts)
-            for records, problems in spool.pages():
-                writer.apply_page(records, problems)
-                issues.flush()
-            writer.finish()
+class FileUnreadable(Exception):
+    """A required part of the file could not be read from the SIS (its message says why)."""
+
+
+def part_write(*, ctx: RunContext, part: Part, pages, issues: IssueCollector, counts: Counts):
+    """Writes one part's pages through its writer (inside the file's transaction)."""
+    writer = part.writer(ctx=ctx, issues_=issues, counts=counts)
+    for records, problems in pages:
+        writer.apply_page(records, problems)
         issues.flush()
+    writer.finish()
 
 
-def file_apply(*, ctx: RunContext, record: ImportRecord, fetched: Fetched) -> ImportRecord:
-    """Writes a fetched file in one transaction; the record ends Completed, Completed
-    with ERROR or ERROR."""
-    counts, notes = Counts(), list(fetched.notes)
-    record.started_at = fetched.started_at
+def apply_outcome(
+    *, record: ImportRecord, counts: Counts, notes: list[str], write: Callable[[], None]
+) -> ImportRecord:
+    """Runs a file's `write` and records how it ended: Completed, Completed with ERROR
+    (rows failed or held, or notes), or ERROR (unreadable, or refused by the database)."""
     try:
-        if fetched.error:
-            record.status, notes = RunStatus.ERROR, [fetched.error]
-        else:
-            _apply(ctx, fetched.spools, record, counts)
-            failed = counts.failed or counts.held_updates or counts.held_archives or notes
-            record.status = RunStatus.COMPLETED_WITH_ERROR if failed else RunStatus.COMPLETED
-            counts.add_to(record)
+        write()
+        failed = counts.failed or counts.held_updates or counts.held_archives or notes
+        record.status = RunStatus.COMPLETED_WITH_ERROR if failed else RunStatus.COMPLETED
+        counts.add_to(record)
+    except FileUnreadable as exc:
+        record.status, notes = RunStatus.ERROR, [str(exc)]
     except DatabaseError as exc:
         logger.exception("import of %s failed in the database", record.kind)
         record.status, notes = RunStatus.ERROR, [DATABASE_FAILED.format(error=exc)]
-    finally:
-        fetched.close()
     record.message = "\n".join(notes)
     record.finished_at = timezone.now()
     record.save()
     return record
+
+
+def file_apply(*, ctx: RunContext, record: ImportRecord, fetched: Fetched) -> ImportRecord:
+    """Writes a fetched (spooled) file in one transaction."""
+    counts, notes = Counts(), list(fetched.notes)
+    record.started_at = fetched.started_at
+
+    def write() -> None:
+        if fetched.error:
+            raise FileUnreadable(fetched.error)
+        issues = IssueCollector(record)
+        ctx.progress.start_stage(f"Writing {record.get_kind_display().lower()}")
+        with transaction.atomic():
+            for part, spool in fetched.spools:
+                part_write(ctx=ctx, part=part, pages=spool.pages(), issues=issues, counts=counts)
+            issues.flush()
+
+    try:
+        return apply_outcome(record=record, counts=counts, notes=notes, write=write)
+    finally:
+        fetched.close()

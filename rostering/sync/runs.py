@@ -1,15 +1,11 @@
 """Starting and executing an import run of one connection."""
 
 import logging
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
-from django.db import connections as db_connections
 from django.utils import timezone
 
 from connections.clients.errors import SisError
@@ -20,8 +16,9 @@ from rostering.models.audit import AuditEvent
 from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
 from rostering.records import Role
 from rostering.sync.context import RunContext, SchoolScope
-from rostering.sync.files import Fetched, file_apply, file_fetch, file_parts
+from rostering.sync.files import file_apply, file_fetch, file_parts
 from rostering.sync.progress import Progress
+from rostering.sync.streaming import PageReader, file_apply_streamed
 from rostering.sync.tuning import import_tuning
 
 logger = logging.getLogger(__name__)
@@ -134,57 +131,46 @@ def _run_files(ctx: RunContext) -> None:
     ctx.unavailable_roles |= {role for role, disabled in off.items() if disabled}
     plan = list(file_parts(settings).items())
     records = {kind: ImportRecord.objects.create(run=ctx.run, kind=kind) for kind, _ in plan}
+    if db_connection.vendor == "postgresql":
+        _files_streamed(ctx, plan, records)
+    else:
+        _files_spooled(ctx, plan, records)
+
+
+def _file_ended(ctx: RunContext, kind: str, record: ImportRecord) -> bool:
+    """Notes what a file that ended in ERROR makes unavailable; True if it was classes."""
+    if record.status != RunStatus.ERROR:
+        return False
+    ctx.unavailable_roles |= set(FILE_ROLES.get(kind, ()))
+    return kind == ImportRecord.Kind.CLASSES
+
+
+def _files_streamed(ctx: RunContext, plan: list, records: dict) -> None:
+    """PostgreSQL: each file written as its pages arrive (see streaming.py)."""
     classes_failed = False
-    with closing(_fetched_files(ctx, plan)) as files:
-        for (kind, _), fetched in zip(plan, files, strict=True):
+    with PageReader(ctx=ctx, plan=plan) as reader:
+        for index, (kind, parts) in enumerate(plan):
             if kind == ImportRecord.Kind.ENROLLMENTS and classes_failed:
-                fetched.close()
+                reader.file_end(index, skip=True)
                 _record_not_run(records[kind], ENROLLMENTS_NEED_CLASSES)
                 continue
-            record = file_apply(ctx=ctx, record=records[kind], fetched=fetched)
-            if record.status == RunStatus.ERROR:
-                ctx.unavailable_roles |= set(FILE_ROLES.get(kind, ()))
-                classes_failed = classes_failed or kind == ImportRecord.Kind.CLASSES
+            record = file_apply_streamed(
+                ctx=ctx, record=records[kind], reader=reader, file_index=index, parts=parts
+            )
+            classes_failed = _file_ended(ctx, kind, record) or classes_failed
 
 
-def _fetched_files(ctx: RunContext, plan: list) -> Iterator[Fetched]:
-    """Each file of the plan, read, in order.
-
-    On PostgreSQL the next file is read while the caller writes the current one, so
-    the SIS and the database work at the same time; the reading thread reports
-    progress through its own connection. SQLite has a single writer, which the
-    writing transaction holds: there each file is read first, with progress, then
-    written.
-    """
-    if db_connection.vendor != "postgresql":
-        for _, parts in plan:
-            yield file_fetch(ctx=ctx, parts=parts)
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="autoroster-fetch") as pool:
-        reading = pool.submit(_fetch_in_thread, ctx, plan[0][1]) if plan else None
-        try:
-            for index in range(len(plan)):
-                fetched, reading = reading.result(), None
-                if index + 1 < len(plan):
-                    reading = pool.submit(_fetch_in_thread, ctx, plan[index + 1][1])
-                yield fetched
-        finally:
-            if reading is not None:
-                _discard(reading)
-
-
-def _fetch_in_thread(ctx: RunContext, parts: list) -> Fetched:
-    try:
-        return file_fetch(ctx=ctx, parts=parts)
-    finally:
-        db_connections.close_all()  # this thread's own connections
-
-
-def _discard(reading) -> None:
-    try:
-        reading.result().close()
-    except Exception:
-        logger.exception("reading ahead failed while the import was stopping")
+def _files_spooled(ctx: RunContext, plan: list, records: dict) -> None:
+    """SQLite: each file read whole into a spool, then written. SQLite has a single
+    writer, which the writing transaction holds; reading first keeps it short."""
+    classes_failed = False
+    for kind, parts in plan:
+        if kind == ImportRecord.Kind.ENROLLMENTS and classes_failed:
+            _record_not_run(records[kind], ENROLLMENTS_NEED_CLASSES)
+            continue
+        fetched = file_fetch(ctx=ctx, parts=parts)
+        record = file_apply(ctx=ctx, record=records[kind], fetched=fetched)
+        classes_failed = _file_ended(ctx, kind, record) or classes_failed
 
 
 def _record_not_run(record: ImportRecord, message: str) -> None:

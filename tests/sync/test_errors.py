@@ -1,9 +1,13 @@
 """ERROR: the SIS could not be read. Nothing of that file is written, and the run says why."""
 
 import pytest
+from django.db import DatabaseError
 
 from connections.clients.errors import BAD_CREDENTIALS_MESSAGE
-from rostering.models import Enrollment, Person, RunStatus, Section
+from rostering.models import Enrollment, Guardian, Person, RunStatus, Section
+from rostering.sync import files
+from rostering.sync.classes import section_writer
+from rostering.sync.files import DATABASE_FAILED
 from tests.sync.helpers import pull, record, statuses
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +77,46 @@ def test_unreachable_sis_is_error(connection):
     run = pull(connection)
     assert run.status == RunStatus.ERROR
     assert run.message and not Person.objects.exists()
+
+
+def test_unreadable_contacts_mid_file_leave_the_students_written(sis, connection):
+    # Parent contacts are read from `users` (role='parent' first): the third page of
+    # that pass breaks after two were read (and, on PostgreSQL, already written).
+    sis.set_faults(page_faults=[{"kind": "malformed", "path": "users", "offset": 100,
+                                 "times": None}])  # fmt: skip
+    run = pull(connection)
+    students = record(run, "students")
+    assert students.status == RunStatus.COMPLETED_WITH_ERROR
+    assert students.message.startswith("Parent contacts could not be read and were not imported")
+    assert not Guardian.objects.exists()
+    imported = Person.objects.filter(role="student").count()
+    assert imported > 150
+    assert students.created == imported  # the contacts' rows are not counted
+    assert not students.issues.filter(code__startswith="contact").exists()
+    assert statuses(run)["enrollments"] in (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERROR)
+
+
+def test_database_refusing_a_file_fails_that_file_and_those_after_need_it(
+    sis, connection, monkeypatch
+):
+    def refusing_writer(**kwargs):
+        writer = section_writer(**kwargs)
+
+        def apply_page(records, problems):
+            raise DatabaseError("could not extend file: No space left on device")
+
+        writer.apply_page = apply_page
+        return writer
+
+    monkeypatch.setattr(files, "section_writer", refusing_writer)
+    run = pull(connection)
+    classes = record(run, "classes")
+    assert classes.status == RunStatus.ERROR
+    assert classes.message == DATABASE_FAILED.format(
+        error="could not extend file: No space left on device"
+    )
+    assert statuses(run)["enrollments"] == RunStatus.ERROR
+    assert "classes could not be" in record(run, "enrollments").message
+    assert Person.objects.filter(role="student").exists()  # the files before it landed
+    assert not Section.objects.exists() and not Enrollment.objects.exists()
+    assert run.status == RunStatus.ERROR
