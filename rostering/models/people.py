@@ -77,7 +77,10 @@ class Person(models.Model):
 
 
 class PersonSchool(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="school_links")
+    # No index of its own: the unique (person, school) index leads with it.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="school_links", db_index=False
+    )
     school = models.ForeignKey(
         "rostering.School", on_delete=models.CASCADE, related_name="person_links"
     )
@@ -101,7 +104,10 @@ class Guardian(models.Model):
         db_index=False,  # the unique (district, sourced_id, student) index leads with it
         db_constraint=False,  # see RosterRow.district
     )
-    student = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="guardians")
+    # No database constraint: see ENGINE_LINK in classes.py.
+    student = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="guardians", db_constraint=False
+    )
     sourced_id = models.CharField("SIS sourcedId", max_length=255)
     given_name = models.CharField(max_length=255, blank=True)
     family_name = models.CharField(max_length=255, blank=True)

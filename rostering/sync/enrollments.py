@@ -6,7 +6,7 @@ from rostering.sync import issues
 from rostering.sync.classes import _BOOK, _FIXED, _TIMES, SECTION
 from rostering.sync.context import RunContext
 from rostering.sync.people import PERSON
-from rostering.sync.rows import RowWriter, id_map
+from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import TableSpec
 
 ENROLLMENT = TableSpec(
@@ -49,5 +49,15 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
             return []
         return [[e.sourced_id, section, person, e.role[:16], e.primary, e.begin_date, e.end_date]]
 
-    writer = RowWriter(ctx=ctx, spec=ENROLLMENT, build=build, issues_=issues_, counts=counts)
+    writer = RowWriter(
+        ctx=ctx,
+        spec=ENROLLMENT,
+        build=build,
+        issues_=issues_,
+        counts=counts,
+        references=(
+            Reference("section_id", SECTION.table, "class"),
+            Reference("person_id", PERSON.table, "person"),
+        ),
+    )
     return writer

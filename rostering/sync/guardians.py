@@ -7,7 +7,7 @@ from rostering.sync import issues
 from rostering.sync.classes import _TIMES
 from rostering.sync.context import RunContext
 from rostering.sync.people import PERSON
-from rostering.sync.rows import RowWriter, id_map
+from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import TableSpec
 from rostering.sync.validation import EMAIL
 
@@ -75,5 +75,12 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
             for student in ids
         ]  # fmt: skip
 
-    writer = RowWriter(ctx=ctx, spec=GUARDIAN, build=build, issues_=issues_, counts=counts)
+    writer = RowWriter(
+        ctx=ctx,
+        spec=GUARDIAN,
+        build=build,
+        issues_=issues_,
+        counts=counts,
+        references=(Reference("student_id", PERSON.table, "student"),),
+    )
     return writer

@@ -2,6 +2,7 @@
 guardians. (People have their own writer: usernames, skip/update, update safeguard.)"""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -14,6 +15,40 @@ from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import TableSpec, rows_select
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A link column to another roster table that has no database constraint."""
+
+    column: str
+    table: str
+    names: str  # what the linked row is, for the message: "class", "person"
+
+
+MISSING_REFERENCES = (
+    "{table} rows written by this import name {count:,} {names} id(s) that are not in the "
+    "database (deleted while importing?)"
+)
+
+
+def references_verify(spec: TableSpec, linked: dict[Reference, set[int]]) -> None:
+    """Raises IntegrityError (the file is rolled back) if a row this run wrote links to a
+    row that does not exist: one look-up of the distinct ids, not a check per row."""
+    from django.db import IntegrityError
+
+    for ref, ids in linked.items():
+        if not ids:
+            continue
+        found = rows_select(
+            sql=f"SELECT id FROM {ref.table} WHERE id IN ({{marks}})", params=[], values=list(ids)
+        )
+        missing = ids - {row[0] for row in found}
+        if missing:
+            raise IntegrityError(
+                MISSING_REFERENCES.format(count=len(missing), table=spec.name, names=ref.names)
+            )
+
 
 # Builds the rows (values without bookkeeping columns) for one record; an empty
 # list when the builder already counted the record as skipped or failed.
@@ -31,9 +66,13 @@ class RowWriter:
         issues_: IssueCollector,
         counts: Counts,
         archive: bool = True,
+        references: tuple[Reference, ...] = (),
     ):
         self.ctx, self.spec, self.build = ctx, spec, build
         self.issues, self.counts, self.archive = issues_, counts, archive
+        # Ids this run's rows link to, by link column, checked by finish().
+        self.linked = {ref: set() for ref in references}
+        self.linked_index = [(ref, spec.index(ref.column)) for ref in references]
         self.data_columns = [c for c in spec.columns if c not in BOOKKEEPING]
         # A full row is picked, in the table's column order, from the data values
         # followed by the bookkeeping ones (itemgetter: one C call per row).
@@ -144,6 +183,9 @@ class RowWriter:
         # coming twice: rows not found are certainly new.
         self.spec.insert_new(creates)
         self.spec.upsert(writes)
+        for ref, index in self.linked_index:
+            self.linked[ref].update(row[index] for row in creates)
+            self.linked[ref].update(row[index] for row in writes)
 
     def _load_known(self) -> KnownRows:
         key_columns = tuple(c for c in self.spec.conflict if c != "district_id")
@@ -154,6 +196,7 @@ class RowWriter:
 
     def finish(self) -> None:
         self.known = None
+        references_verify(self.spec, self.linked)
         if not (self.archive and self.ctx.settings.archive_missing):
             return
         if self.ctx.full:
