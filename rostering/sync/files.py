@@ -14,6 +14,7 @@ from rostering.models.sync import ImportRecord, RunStatus, SyncSettings
 from rostering.records import ENTITY_ROLE, Entity
 from rostering.sync.classes import course_writer, section_writer, term_writer
 from rostering.sync.context import RunContext
+from rostering.sync.copy_stream import copy_streaming
 from rostering.sync.counts import Counts
 from rostering.sync.enrollments import enrollment_writer
 from rostering.sync.guardians import guardian_writer
@@ -109,12 +110,14 @@ class FileUnreadable(Exception):
 
 
 def part_write(*, ctx: RunContext, part: Part, pages, issues: IssueCollector, counts: Counts):
-    """Writes one part's pages through its writer (inside the file's transaction)."""
+    """Writes one part's pages through its writer (inside the file's transaction); new
+    rows stream through one COPY on PostgreSQL (copy_stream.py)."""
     writer = part.writer(ctx=ctx, issues_=issues, counts=counts)
-    for records, problems in pages:
-        writer.apply_page(records, problems)
-        issues.flush()
-    writer.finish()
+    with copy_streaming():
+        for records, problems in pages:
+            writer.apply_page(records, problems)
+            issues.flush()
+        writer.finish()
 
 
 def apply_outcome(

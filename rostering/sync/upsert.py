@@ -12,6 +12,8 @@ import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
+from rostering.sync.copy_stream import stream_rows
+
 # SQLite allows 32,766 bound parameters per statement; PostgreSQL 65,535.
 MAX_PARAMS = 30_000
 
@@ -216,6 +218,8 @@ class TableSpec:
             self.upsert(rows)
             return
         prepared = self._prepared(rows)
+        if stream_rows(self.table, self.columns, prepared):
+            return
         qn = connection.ops.quote_name
         sql = f"COPY {qn(self.table)} ({','.join(qn(c) for c in self.columns)}) FROM STDIN"
 
