@@ -38,14 +38,16 @@ class CopyStream:
         self.cursor = connection.cursor()
         raw = self.cursor.cursor
         self.copying = raw.copy(self.sql, writer=QueuedLibpqWriter(raw))  # a context manager
-        self.copy = self.copying.__enter__()
+        with connection.wrap_database_errors:  # psycopg's errors as Django's
+            self.copy = self.copying.__enter__()
         self.open = True
         connection.execute_wrappers.insert(0, self._before_statement)
 
     def write(self, rows: Iterable[Sequence]) -> None:
         write_row = self.copy.write_row
-        for row in rows:
-            write_row(row)
+        with connection.wrap_database_errors:
+            for row in rows:
+                write_row(row)
 
     def _before_statement(self, execute, sql, params, many, context):
         self.finish()
@@ -66,7 +68,8 @@ class CopyStream:
             return
 
         def end_copy(sql, params, many, context):
-            self.copying.__exit__(None, None, None)
+            with connection.wrap_database_errors:
+                self.copying.__exit__(None, None, None)
 
         try:
             self.cursor._execute_with_wrappers(self.sql, None, False, executor=end_copy)

@@ -60,7 +60,10 @@ def _upsert_copy(cursor, table, columns, rows, tail) -> list[tuple]:
         f"SELECT {cols} FROM {qn(table)} WITH NO DATA"
     )
     cursor.execute(f"TRUNCATE {stage}")
-    with cursor.cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+    with (
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
     cursor.execute(f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {stage}{tail}")
@@ -224,7 +227,7 @@ class TableSpec:
         sql = f"COPY {qn(self.table)} ({','.join(qn(c) for c in self.columns)}) FROM STDIN"
 
         def copy_rows(sql, params, many, context):
-            with context["cursor"].cursor.copy(sql) as copy:
+            with connection.wrap_database_errors, context["cursor"].cursor.copy(sql) as copy:
                 for row in prepared:
                     copy.write_row(row)
 

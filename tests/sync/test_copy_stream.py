@@ -1,0 +1,100 @@
+"""New rows stream through one open COPY per table on PostgreSQL (copy_stream.py)."""
+
+import pytest
+from django.db import DatabaseError, transaction
+from django.db import connection as db
+from django.utils import timezone
+
+from rostering.models import Course, Enrollment, RunStatus
+from rostering.sync.classes import COURSE
+from rostering.sync.copy_stream import copy_streaming, stream_rows
+from rostering.sync.enrollments import ENROLLMENT
+from rostering.sync.rows import RowWriter
+from tests.factories import DistrictFactory
+from tests.sync.helpers import StatementLog, pull, pull_capturing, record
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif("db.vendor != 'postgresql'", reason="COPY is PostgreSQL's"),
+]
+
+
+def _course_rows(district_id: int, ids: range) -> list[list]:
+    now = timezone.now()
+    return [
+        [district_id, f"c{i}", "active", "h", now, now, f"Course {i}", "", None, "[]"] for i in ids
+    ]
+
+
+def _copies(log: StatementLog) -> list[str]:
+    return [q["sql"] for q in log.captured_queries if q["sql"].startswith("COPY")]
+
+
+def test_batches_share_one_copy_finished_before_the_next_statement():
+    district = DistrictFactory()
+    log = StatementLog()
+    with db.execute_wrapper(log), transaction.atomic(), copy_streaming():
+        assert stream_rows(COURSE.table, COURSE.columns, _course_rows(district.pk, range(3)))
+        assert stream_rows(COURSE.table, COURSE.columns, _course_rows(district.pk, range(3, 5)))
+        assert _copies(log) == []  # still streaming: the COPY is logged when it ends
+        assert Course.objects.filter(district=district).count() == 5  # finished first
+        assert len(_copies(log)) == 1
+        assert stream_rows(COURSE.table, COURSE.columns, _course_rows(district.pk, range(5, 6)))
+    assert Course.objects.filter(district=district).count() == 6  # finished by the scope
+
+
+def test_outside_a_streaming_scope_nothing_is_streamed():
+    district = DistrictFactory()
+    with transaction.atomic():
+        assert not stream_rows(COURSE.table, COURSE.columns, _course_rows(district.pk, range(1)))
+
+
+def test_an_error_in_the_scope_discards_the_stream_and_the_connection_still_works():
+    district = DistrictFactory()
+    with pytest.raises(RuntimeError), transaction.atomic(), copy_streaming():
+        stream_rows(COURSE.table, COURSE.columns, _course_rows(district.pk, range(4)))
+        raise RuntimeError("the writer failed")
+    assert not Course.objects.filter(district=district).exists()
+
+
+def test_a_row_the_database_refuses_fails_the_statement_after_it():
+    district = DistrictFactory()
+    with pytest.raises(DatabaseError), transaction.atomic(), copy_streaming():
+        rows = _course_rows(district.pk, range(2))
+        stream_rows(COURSE.table, COURSE.columns, rows + rows)  # the same key twice
+        Course.objects.count()
+    assert not Course.objects.filter(district=district).exists()
+
+
+def test_a_pull_streams_each_table_once_and_counts_its_rows(sis, connection, settings):
+    settings.SIS_PAGE_SIZE = 100  # enrollments come in many pages
+    run, queries = pull_capturing(connection)
+    copies = [q["sql"] for q in queries if q["sql"].startswith('COPY "rostering_enrollment"')]
+    assert len(copies) == 1
+    assert record(run, "enrollments").created == Enrollment.objects.count() > 100
+
+
+class _EverythingNew:
+    def unchanged(self, key, digest):
+        return False
+
+    def is_new(self, key):
+        return True
+
+
+def test_a_refused_stream_fails_its_file_only(sis, connection, monkeypatch):
+    pull(connection)
+    # The enrollments writer believes every row new: its stream repeats existing keys,
+    # and the database refuses the COPY when it ends.
+    load_known = RowWriter._load_known
+
+    def known(writer):
+        return _EverythingNew() if writer.spec is ENROLLMENT else load_known(writer)
+
+    monkeypatch.setattr(RowWriter, "_load_known", known)
+    run = pull(connection)
+    enrollments = record(run, "enrollments")
+    assert enrollments.status == RunStatus.ERROR
+    assert enrollments.message.startswith("The database refused the import (duplicate key")
+    assert record(run, "classes").status != RunStatus.ERROR
+    assert Enrollment.objects.count() == Enrollment.objects.values("sourced_id").distinct().count()
