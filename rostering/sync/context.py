@@ -40,6 +40,8 @@ class RunContext:
     unavailable_roles: set[str] = field(default_factory=set)
     # What the person table held when the run first needed it (see known.py).
     known_people: Any = None
+    # username -> sourcedId of the district's people (people_links.username_owners).
+    username_owners: dict[str, str] | None = None
     # First person seen with each e-mail address in this run.
     emails: dict[str, str] = field(default_factory=dict)
 

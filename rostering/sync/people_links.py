@@ -2,16 +2,16 @@
 
 from collections.abc import Iterator
 
+from django.db import connection as db
+
 from rostering.models.people import Person, PersonSchool
 from rostering.sync.context import RunContext
-from rostering.sync.upsert import rows_delete, rows_select, rows_upsert
+from rostering.sync.upsert import rows_delete, rows_upsert
 
 USERNAME = 8  # index of "username" in people.COLUMNS
 SOURCED_ID = 2
-OWNERS_SQL = (
-    f"SELECT username, sourced_id FROM {Person._meta.db_table} "
-    "WHERE district_id = %s AND username IN ({marks})"
-)
+OWNERS_SQL = f"SELECT username, sourced_id FROM {Person._meta.db_table} WHERE district_id = %s"
+STREAM_CHUNK = 20_000
 
 
 def alternative_username(username: str, sourced_id: str) -> str:
@@ -19,12 +19,26 @@ def alternative_username(username: str, sourced_id: str) -> str:
     return f"{username}.{sourced_id}"[:255]
 
 
+def username_owners(ctx: RunContext) -> dict[str, str]:
+    """username -> sourcedId of the district's people, read once per run (one streamed
+    query) and kept up to date by usernames_resolve: a look-up per page would read the
+    whole table each time on PostgreSQL, whose statistics lag behind a first load.
+    A name stays taken for the rest of the run once seen, even if its owner changes it."""
+    if ctx.username_owners is None:
+        owners: dict[str, str] = {}
+        with db.chunked_cursor() as cursor:
+            cursor.execute(OWNERS_SQL, [ctx.district_id])
+            while rows := cursor.fetchmany(STREAM_CHUNK):
+                owners.update(rows)
+        ctx.username_owners = owners
+    return ctx.username_owners
+
+
 def usernames_resolve(*, ctx: RunContext, rows: list[list]) -> Iterator[tuple[list, str, str]]:
     """Yields (row, alternative, owner) for each row whose username is taken."""
     if not rows:
         return
-    wanted = list({row[USERNAME] for row in rows})
-    owners = dict(rows_select(sql=OWNERS_SQL, params=[ctx.district_id], values=wanted))
+    owners = username_owners(ctx)
     for row in rows:
         name, sid = row[USERNAME], row[SOURCED_ID]
         owner = owners.setdefault(name, sid)

@@ -138,10 +138,12 @@ def _run_files(ctx: RunContext) -> None:
 
 
 def _file_ended(ctx: RunContext, kind: str, record: ImportRecord) -> bool:
-    """Notes what a file that ended in ERROR makes unavailable; True if it was classes."""
+    """Notes what a file that ended in ERROR makes unavailable (and forgets what its
+    rollback undid); True if it was classes."""
     if record.status != RunStatus.ERROR:
         return False
     ctx.unavailable_roles |= set(FILE_ROLES.get(kind, ()))
+    ctx.username_owners = None  # it may hold names the rolled-back file gave out
     return kind == ImportRecord.Kind.CLASSES
 
 
