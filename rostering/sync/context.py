@@ -42,6 +42,8 @@ class RunContext:
     known_people: Any = None
     # username -> sourcedId of the district's people (people_links.username_owners).
     username_owners: dict[str, str] | None = None
+    # People this run created with COPY (people.FreshPeople, PostgreSQL).
+    fresh_people: Any = None
     # First person seen with each e-mail address in this run.
     emails: dict[str, str] = field(default_factory=dict)
 

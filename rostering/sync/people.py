@@ -1,9 +1,11 @@
 """Writing people (students, teachers, staff, administrators) from SIS records."""
 
 import base64
+import dataclasses
 import secrets
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db import connection as db
 
 from rostering.models.people import Person, RosterStatus
 from rostering.records import SisPerson, Status
@@ -13,7 +15,11 @@ from rostering.sync.counts import Counts
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows
-from rostering.sync.people_links import school_links_replace, usernames_resolve
+from rostering.sync.people_links import (
+    school_links_insert,
+    school_links_replace,
+    usernames_resolve,
+)
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import TableSpec, rows_select
 from rostering.sync.validation import is_district_wide, person_findings
@@ -52,8 +58,50 @@ PERSON = TableSpec(
     datetime_columns=frozenset({"archived_at", "sis_modified_at", "created_at", "updated_at"}),
     archive_columns=("status", "archived_at", "archive_reason", "updated_at"),
 )
+PERSON_WITH_ID = dataclasses.replace(PERSON, columns=("id", *PERSON.columns))
 TABLE = PERSON.table
 USERNAME = PERSON.index("username")
+SOURCED_ID = PERSON.index("sourced_id")
+ID_BLOCK = 10_000  # ids drawn from the sequence at a time
+
+
+class FreshPeople:
+    """PostgreSQL: people this run creates with COPY, and the ids drawn for them.
+
+    A sourcedId may come in two role files (a teacher also listed as staff): only its
+    first row is certainly new; later ones go through the upsert. Ids are drawn in
+    blocks, so that drawing them rarely interrupts the COPY stream.
+    """
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.written: set[str] = set()
+        self.pool: list[int] = []
+
+    def takes(self, sourced_id: str) -> bool:
+        if not self.enabled or sourced_id in self.written:
+            return False
+        self.written.add(sourced_id)
+        return True
+
+    def draw(self, count: int) -> list[int]:
+        if len(self.pool) < count:
+            with db.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [TABLE, max(count - len(self.pool), ID_BLOCK)],
+                )
+                self.pool.extend(pk for (pk,) in cursor.fetchall())
+        drawn, self.pool = self.pool[:count], self.pool[count:]
+        return drawn
+
+
+def ctx_fresh_people(ctx: RunContext) -> FreshPeople:
+    if ctx.fresh_people is None:
+        ctx.fresh_people = FreshPeople(enabled=db.vendor == "postgresql")
+    return ctx.fresh_people
+
+
 EXISTING_SQL = (
     f"SELECT sourced_id, id, content_hash, status, username FROM {TABLE} "
     "WHERE district_id = %s AND sourced_id IN ({marks})"
@@ -111,6 +159,8 @@ class PersonWriter:
         self.seen: set[str] = set()
         self.leavers: set[str] = set()
         self.known: KnownRows | None = None
+        self.fresh_ids = ctx_fresh_people(ctx)
+        self.fresh_links: list[tuple[int, int]] = []
 
     def apply_page(self, records: list[SisPerson], problems: list) -> None:
         self.counts.received += len(records) + len(problems)
@@ -250,8 +300,21 @@ class PersonWriter:
             row = self._row(person, school_ids, digest, next(passwords))
             (updates if stored is not None and not archived else writes).append(row)
         self._resolve_usernames(writes + updates)
-        self._upsert(writes, links, new)
+        fresh, others = [], []
+        for row in writes:
+            sid = row[SOURCED_ID]
+            (fresh if sid in new and self.fresh_ids.takes(sid) else others).append(row)
+        self._insert_fresh(fresh, links)
+        self._upsert(others, links, new)
         self.safeguard.stage_updates(updates, links)
+
+    def _insert_fresh(self, rows: list[list], links: dict[str, list[int]]) -> None:
+        """People not yet in the table: ids drawn ahead from its sequence, rows and
+        school links through COPY, no staging and no RETURNING."""
+        ids = self.fresh_ids.draw(len(rows))
+        PERSON_WITH_ID.insert_new([[pk, *row] for pk, row in zip(ids, rows, strict=True)])
+        for pk, row in zip(ids, rows, strict=True):
+            self.fresh_links.extend((pk, school) for school in links[row[SOURCED_ID]])
 
     def _resolve_usernames(self, rows: list[list]) -> None:
         for row, alt, owner in usernames_resolve(ctx=self.ctx, rows=rows):
@@ -274,6 +337,8 @@ class PersonWriter:
 
     def finish(self) -> None:
         self.known = None
+        school_links_insert(self.fresh_links)
+        self.fresh_links = []
         self.safeguard.finish_updates(apply=self._upsert)
         if not self.ctx.settings.archive_missing:
             return

@@ -6,6 +6,7 @@ from django.db import connection as db
 
 from rostering.models.people import Person, PersonSchool
 from rostering.sync.context import RunContext
+from rostering.sync.copy_stream import stream_rows
 from rostering.sync.upsert import rows_delete, rows_upsert
 
 USERNAME = 8  # index of "username" in people.COLUMNS
@@ -66,3 +67,18 @@ def school_links_replace(
         conflict=("person_id", "school_id"),
         update=(),
     )
+
+
+PERSON_SCHOOL_COLUMNS = ("person_id", "school_id")
+
+
+def school_links_insert(pairs: list[tuple[int, int]]) -> None:
+    """Links of people created in this run (none of them can exist yet)."""
+    if not pairs:
+        return
+    table = PersonSchool._meta.db_table
+    if not stream_rows(table, PERSON_SCHOOL_COLUMNS, pairs):
+        rows_upsert(
+            table=table, columns=PERSON_SCHOOL_COLUMNS, rows=pairs,
+            conflict=PERSON_SCHOOL_COLUMNS, update=(),
+        )  # fmt: skip

@@ -3,12 +3,16 @@
 import pytest
 from django.db import DatabaseError, transaction
 from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from rostering.models import Course, Enrollment, RunStatus
+from connections.clients.oneroster import OneRosterClient
+from rostering.models import Course, Enrollment, Person, RunStatus
+from rostering.records import Entity, SisPage
 from rostering.sync.classes import COURSE
 from rostering.sync.copy_stream import copy_streaming, stream_rows
 from rostering.sync.enrollments import ENROLLMENT
+from rostering.sync.people import FreshPeople
 from rostering.sync.rows import RowWriter
 from tests.factories import DistrictFactory
 from tests.sync.helpers import StatementLog, pull, pull_capturing, record
@@ -98,3 +102,31 @@ def test_a_refused_stream_fails_its_file_only(sis, connection, monkeypatch):
     assert enrollments.message.startswith("The database refused the import (duplicate key")
     assert record(run, "classes").status != RunStatus.ERROR
     assert Enrollment.objects.count() == Enrollment.objects.values("sourced_id").distinct().count()
+
+
+def test_people_drawn_ids_come_in_blocks_and_each_person_is_fresh_once():
+    fresh = FreshPeople(enabled=True)
+    assert fresh.takes("p1") and not fresh.takes("p1")
+    with CaptureQueriesContext(db) as queries:
+        first, second = fresh.draw(3), fresh.draw(2)
+    assert len(queries) == 1 and len(set(first + second)) == 5
+    assert not FreshPeople(enabled=False).takes("p2")
+
+
+def test_a_person_in_two_role_files_is_created_once_then_updated(sis, connection, monkeypatch):
+    seen_teachers = []
+    iter_pages = OneRosterClient.iter_pages
+
+    def pages(self, entity, *, since=None):
+        for page in iter_pages(self, entity, since=since):
+            if entity == Entity.TEACHERS:
+                seen_teachers.extend(page.records[:1])
+            yield page
+        if entity == Entity.ADMINISTRATORS:  # the staff file reads teachers first
+            yield SisPage(entity, seen_teachers[:1], total=1)
+
+    monkeypatch.setattr(OneRosterClient, "iter_pages", pages)
+    run = pull(connection)
+    assert record(run, "staff").status == RunStatus.COMPLETED_WITH_ERROR  # its bad rows only
+    teacher = Person.objects.get(sourced_id=seen_teachers[0].sourced_id)
+    assert teacher.schools.exists()
