@@ -89,6 +89,7 @@ class RowWriter:
         # Keyed by sourcedId alone, a row's key is its id: seen_ids tells repeats, and a
         # second set of 600,000 keys is not kept (composite keys need their own).
         self.single_key = self.keys == [self.sid]
+        self.key_of = _key_function(self.keys)
         self.seen: set[tuple] = set()
         self.known: KnownRows | None = None
         self.seen_ids: set[str] = set()
@@ -118,7 +119,7 @@ class RowWriter:
                 self.counts.skipped += 1
                 continue
             for data in self.build(record):
-                key = tuple(data[i] for i in self.keys)
+                key = self.key_of(data)
                 if repeated if self.single_key else key in self.seen:
                     self.fail(
                         record.sourced_id,
@@ -130,7 +131,7 @@ class RowWriter:
                     continue
                 if not self.single_key:
                     self.seen.add(key)
-                rows.append(data)
+                rows.append((data, key))
         if rows:
             self._write(rows)
 
@@ -152,11 +153,12 @@ class RowWriter:
         n = len(self.keys)
         return {tuple(row[:n]): row[n:] for row in found}
 
-    def _write(self, rows: list[list]) -> None:
+    def _write(self, rows: list[tuple[list, tuple]]) -> None:
+        """Writes (data, key) pairs: new ones, changed ones and restored ones."""
         known = self.known or self._load_known()
         candidates, maybe_existing = [], []
-        for data in rows:
-            key, digest = tuple(data[i] for i in self.keys), content_hash(tuple(data))
+        for data, key in rows:
+            digest = content_hash(data)
             if known.unchanged(key, digest):
                 self.counts.unchanged += 1
                 continue
@@ -184,8 +186,9 @@ class RowWriter:
         self.spec.insert_new(creates)
         self.spec.upsert(writes)
         for ref, index in self.linked_index:
-            self.linked[ref].update(row[index] for row in creates)
-            self.linked[ref].update(row[index] for row in writes)
+            pick = itemgetter(index)
+            self.linked[ref].update(map(pick, creates))
+            self.linked[ref].update(map(pick, writes))
 
     def _load_known(self) -> KnownRows:
         key_columns = tuple(c for c in self.spec.conflict if c != "district_id")
@@ -203,6 +206,14 @@ class RowWriter:
             self.safeguard.archive_missing(keep=self.seen_ids - self.leavers)
         elif self.leavers:
             self.safeguard.archive_listed(self.leavers)
+
+
+def _key_function(indexes: list[int]) -> Callable[[list], tuple]:
+    """A row's key as a tuple of its key values (what KnownRows hashes)."""
+    if len(indexes) == 1:
+        (index,) = indexes
+        return lambda data: (data[index],)
+    return itemgetter(*indexes)
 
 
 def id_map(*, table: str, district_id: int, where: str = "", params: tuple = ()) -> dict[str, int]:

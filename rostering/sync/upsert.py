@@ -127,8 +127,11 @@ def rows_select(*, sql: str, params: Sequence, values: Sequence, chunk: int = 5_
 def _iso_text_cached() -> Callable:
     """date/datetime -> ISO 8601 text (None stays None), remembering what it formatted."""
     texts: dict = {}
+    last = [None, None]  # the value formatted last, and its text: most rows repeat it
 
     def adapt(value):
+        if value is last[0]:
+            return last[1]
         if value is None:
             return None
         text = texts.get(value)
@@ -136,6 +139,7 @@ def _iso_text_cached() -> Callable:
             if len(texts) > 10_000:
                 texts.clear()
             text = texts[value] = value.isoformat()
+        last[0], last[1] = value, text
         return text
 
     return adapt
