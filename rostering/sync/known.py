@@ -36,3 +36,21 @@ class KnownRows:
 
     def is_new(self, key: tuple) -> bool:
         return hash(key) not in self.keys
+
+
+class UnknownRows:
+    """For delta runs, which bring a few rows of a large table: reading the whole table
+    into memory would cost more than looking those rows up. Every row may exist."""
+
+    def unchanged(self, key: tuple, content_hash: str) -> bool:
+        return False
+
+    def is_new(self, key: tuple) -> bool:
+        return False
+
+
+def known_rows(*, full: bool, table: str, district_id: int, key_columns: tuple[str, ...]):
+    """What the writer compares against: the table in memory for a full run."""
+    if not full:
+        return UnknownRows()
+    return KnownRows(table=table, district_id=district_id, key_columns=key_columns)

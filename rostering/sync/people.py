@@ -14,7 +14,7 @@ from rostering.sync.context import RunContext
 from rostering.sync.counts import Counts
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
-from rostering.sync.known import KnownRows
+from rostering.sync.known import KnownRows, known_rows
 from rostering.sync.people_links import (
     school_links_insert,
     school_links_replace,
@@ -262,8 +262,11 @@ class PersonWriter:
     def _changed(self, people: list[SisPerson]) -> list[tuple]:
         """(person, school ids, hash, stored row or None) for rows that are not unchanged."""
         if self.ctx.known_people is None:
-            self.ctx.known_people = KnownRows(
-                table=TABLE, district_id=self.ctx.district_id, key_columns=("sourced_id",)
+            self.ctx.known_people = known_rows(
+                full=self.ctx.full,
+                table=TABLE,
+                district_id=self.ctx.district_id,
+                key_columns=("sourced_id",),
             )
         self.known = self.ctx.known_people
         candidates, maybe_existing = [], []

@@ -12,7 +12,7 @@ from rostering.sync.context import RunContext
 from rostering.sync.counts import Counts
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
-from rostering.sync.known import KnownRows
+from rostering.sync.known import KnownRows, known_rows
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import TableSpec, rows_select
 
@@ -192,8 +192,11 @@ class RowWriter:
 
     def _load_known(self) -> KnownRows:
         key_columns = tuple(c for c in self.spec.conflict if c != "district_id")
-        self.known = KnownRows(
-            table=self.spec.table, district_id=self.ctx.district_id, key_columns=key_columns
+        self.known = known_rows(
+            full=self.ctx.full,
+            table=self.spec.table,
+            district_id=self.ctx.district_id,
+            key_columns=key_columns,
         )
         return self.known
 
