@@ -2,7 +2,9 @@
 
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -68,11 +70,29 @@ def filter_parse(text: str, collection: Collection) -> tuple[str, list[Predicate
     return groups[3] or "AND", predicates
 
 
+def _row_test(predicate: Predicate) -> Callable[[Any], bool]:
+    """The predicate for one value: plain strings (most values, dateLastModified and role
+    among them) compared directly, anything else through Predicate.matches."""
+    test, wanted, matches = OPERATORS[predicate.op], predicate.value, predicate.matches
+
+    def row_test(value) -> bool:
+        if value.__class__ is str:
+            return test(value, wanted)
+        return matches(value)
+
+    return row_test
+
+
 def filter_apply(text: str, collection: Collection, base: list[int]) -> list[int]:
     logic, predicates = filter_parse(text, collection)
-    columns = [(p, collection.values(p.field)) for p in predicates]
-    combine = all if logic == "AND" else any
-    return [i for i in base if combine(p.matches(col[i]) for p, col in columns)]
+    tests = [(_row_test(p), collection.values(p.field)) for p in predicates]
+    if len(tests) == 1:
+        ((test, column),) = tests
+        return [i for i in base if test(column[i])]
+    (test1, column1), (test2, column2) = tests
+    if logic == "AND":
+        return [i for i in base if test1(column1[i]) and test2(column2[i])]
+    return [i for i in base if test1(column1[i]) or test2(column2[i])]
 
 
 def sort_apply(field: str, order: str, collection: Collection, base: list[int]) -> list[int]:
