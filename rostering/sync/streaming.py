@@ -38,7 +38,7 @@ from rostering.sync.issues import IssueCollector
 logger = logging.getLogger(__name__)
 
 # Pages waiting between the reader and the writer (a page is SIS_PAGE_SIZE records).
-QUEUE_PAGES = 12
+QUEUE_PAGES = 24
 # How often a blocked reader checks whether the run stopped.
 STOP_POLL_SECONDS = 0.2
 READER_CRASHED = "Reading from the SIS stopped unexpectedly: {error}"
