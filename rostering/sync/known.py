@@ -8,11 +8,8 @@ A false "exists" merely costs a lookup; a false "unchanged" needs a 64-bit
 collision (about 3e-14 per row for a 600,000-row table).
 """
 
-from django.db import connection as db
-
 from rostering.models.people import RosterStatus
-
-STREAM_CHUNK = 20_000
+from rostering.sync.upsert import rows_streamed
 
 
 class KnownRows:
@@ -22,14 +19,12 @@ class KnownRows:
         columns = ", ".join(key_columns)
         sql = f"SELECT {columns}, content_hash, status FROM {table} WHERE district_id = %s"
         active = RosterStatus.ACTIVE
-        with db.chunked_cursor() as cursor:
-            cursor.execute(sql, [district_id])
-            while rows := cursor.fetchmany(STREAM_CHUNK):
-                for *key, content_hash, status in rows:
-                    key = tuple(key)
-                    self.keys.add(hash(key))
-                    if status == active:
-                        self.current.add(hash((key, content_hash)))
+        for rows in rows_streamed(sql=sql, params=[district_id]):
+            for *key, content_hash, status in rows:
+                key = tuple(key)
+                self.keys.add(hash(key))
+                if status == active:
+                    self.current.add(hash((key, content_hash)))
 
     def unchanged(self, key: tuple, content_hash: str) -> bool:
         return hash((key, content_hash)) in self.current

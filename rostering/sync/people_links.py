@@ -2,17 +2,15 @@
 
 from collections.abc import Iterator
 
-from django.db import connection as db
-
 from rostering.models.people import Person, PersonSchool
 from rostering.sync.context import RunContext
 from rostering.sync.copy_stream import stream_rows
-from rostering.sync.upsert import rows_delete, rows_upsert
+from rostering.sync.upsert import rows_delete, rows_streamed, rows_upsert
 
 USERNAME = 8  # index of "username" in people.COLUMNS
 SOURCED_ID = 2
 OWNERS_SQL = f"SELECT username, sourced_id FROM {Person._meta.db_table} WHERE district_id = %s"
-STREAM_CHUNK = 20_000
+PERSON_SCHOOL_COLUMNS = ("person_id", "school_id")
 
 
 def alternative_username(username: str, sourced_id: str) -> str:
@@ -27,10 +25,8 @@ def username_owners(ctx: RunContext) -> dict[str, str]:
     A name stays taken for the rest of the run once seen, even if its owner changes it."""
     if ctx.username_owners is None:
         owners: dict[str, str] = {}
-        with db.chunked_cursor() as cursor:
-            cursor.execute(OWNERS_SQL, [ctx.district_id])
-            while rows := cursor.fetchmany(STREAM_CHUNK):
-                owners.update(rows)
+        for rows in rows_streamed(sql=OWNERS_SQL, params=[ctx.district_id]):
+            owners.update(rows)
         ctx.username_owners = owners
     return ctx.username_owners
 
@@ -62,14 +58,11 @@ def school_links_replace(
         rows_delete(table=table, column="person_id", values=old)
     rows_upsert(
         table=table,
-        columns=("person_id", "school_id"),
+        columns=PERSON_SCHOOL_COLUMNS,
         rows=[(pk, school) for pk, schools in pairs for school in schools],
-        conflict=("person_id", "school_id"),
+        conflict=PERSON_SCHOOL_COLUMNS,
         update=(),
     )
-
-
-PERSON_SCHOOL_COLUMNS = ("person_id", "school_id")
 
 
 def school_links_insert(pairs: list[tuple[int, int]]) -> None:

@@ -32,23 +32,6 @@ MISSING_REFERENCES = (
 )
 
 
-def _existing_ids(table: str, ids: set[int]) -> set[int]:
-    from django.db import connection as db
-
-    if db.vendor != "postgresql":
-        found = rows_select(
-            sql=f"SELECT id FROM {table} WHERE id IN ({{marks}})", params=[], values=list(ids)
-        )
-        return {row[0] for row in found}
-    # One array literal: psycopg dumps a list parameter element by element in Python.
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {table} WHERE id = ANY(%s::bigint[])",
-            ["{" + ",".join(map(str, ids)) + "}"],
-        )
-        return {row[0] for row in cursor.fetchall()}
-
-
 def references_verify(spec: TableSpec, linked: dict[Reference, set[int]]) -> None:
     """Raises IntegrityError (the file is rolled back) if a row this run wrote links to a
     row that does not exist: one look-up of the distinct ids, not a check per row."""
@@ -57,7 +40,10 @@ def references_verify(spec: TableSpec, linked: dict[Reference, set[int]]) -> Non
     for ref, ids in linked.items():
         if not ids:
             continue
-        missing = ids - _existing_ids(ref.table, ids)
+        found = rows_select(
+            sql=f"SELECT id FROM {ref.table} WHERE id IN ({{marks}})", params=[], values=list(ids)
+        )
+        missing = ids - {row[0] for row in found}
         if missing:
             raise IntegrityError(
                 MISSING_REFERENCES.format(count=len(missing), table=spec.name, names=ref.names)

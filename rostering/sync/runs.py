@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -149,29 +150,35 @@ def _file_ended(ctx: RunContext, kind: str, record: ImportRecord) -> bool:
 
 def _files_streamed(ctx: RunContext, plan: list, records: dict) -> None:
     """PostgreSQL: each file written as its pages arrive (see streaming.py)."""
-    classes_failed = False
     with PageReader(ctx=ctx, plan=plan) as reader:
-        for index, (kind, parts) in enumerate(plan):
-            if kind == ImportRecord.Kind.ENROLLMENTS and classes_failed:
-                reader.file_end(index, skip=True)
-                _record_not_run(records[kind], ENROLLMENTS_NEED_CLASSES)
-                continue
-            record = file_apply_streamed(
-                ctx=ctx, record=records[kind], reader=reader, file_index=index, parts=parts
+
+        def apply(index: int, parts: list, record: ImportRecord) -> ImportRecord:
+            return file_apply_streamed(
+                ctx=ctx, record=record, reader=reader, file_index=index, parts=parts
             )
-            classes_failed = _file_ended(ctx, kind, record) or classes_failed
+
+        _files_apply(ctx, plan, records, apply=apply, skip=partial(reader.file_end, skip=True))
 
 
 def _files_spooled(ctx: RunContext, plan: list, records: dict) -> None:
     """SQLite: each file read whole into a spool, then written. SQLite has a single
     writer, which the writing transaction holds; reading first keeps it short."""
+
+    def apply(index: int, parts: list, record: ImportRecord) -> ImportRecord:
+        return file_apply(ctx=ctx, record=record, fetched=file_fetch(ctx=ctx, parts=parts))
+
+    _files_apply(ctx, plan, records, apply=apply, skip=lambda index: None)
+
+
+def _files_apply(ctx: RunContext, plan: list, records: dict, *, apply, skip) -> None:
+    """Writes the plan's files in order; enrollments are not written without classes."""
     classes_failed = False
-    for kind, parts in plan:
+    for index, (kind, parts) in enumerate(plan):
         if kind == ImportRecord.Kind.ENROLLMENTS and classes_failed:
+            skip(index)
             _record_not_run(records[kind], ENROLLMENTS_NEED_CLASSES)
             continue
-        fetched = file_fetch(ctx=ctx, parts=parts)
-        record = file_apply(ctx=ctx, record=records[kind], fetched=fetched)
+        record = apply(index, parts, records[kind])
         classes_failed = _file_ended(ctx, kind, record) or classes_failed
 
 

@@ -4,7 +4,7 @@ The same SQL runs on PostgreSQL and SQLite (3.35+), with no model instance per r
 """
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -108,20 +108,33 @@ def rows_select(*, sql: str, params: Sequence, values: Sequence, chunk: int = 5_
     """Runs `sql` (which ends in `IN ({marks})`) over `values` in chunks.
 
     On PostgreSQL the values travel as one array parameter (`= ANY(%s)`): binding
-    thousands of separate parameters costs more than the query itself.
+    thousands of separate parameters costs more than the query itself. Integers go as
+    one array literal, which psycopg need not dump element by element in Python.
     """
     postgres = connection.vendor == "postgresql"
+    integers = postgres and all(value.__class__ is int for value in values)
     if postgres:
-        sql, chunk = sql.replace("IN ({marks})", "= ANY(%s)"), 50_000
+        array = "= ANY(%s::bigint[])" if integers else "= ANY(%s)"
+        sql, chunk = sql.replace("IN ({marks})", array), 50_000
     found: list[tuple] = []
     with connection.cursor() as cursor:
         for part in _chunks(values, chunk):
-            if postgres:
+            if integers:
+                cursor.execute(sql, [*params, "{" + ",".join(map(str, part)) + "}"])
+            elif postgres:
                 cursor.execute(sql, [*params, list(part)])
             else:
                 cursor.execute(sql.format(marks=",".join(["%s"] * len(part))), [*params, *part])
             found.extend(cursor.fetchall())
     return found
+
+
+def rows_streamed(*, sql: str, params: Sequence, chunk: int = 20_000) -> Iterator[list[tuple]]:
+    """A large result in batches, read through a server-side cursor where there is one."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            yield rows
 
 
 def _iso_text_cached() -> Callable:
