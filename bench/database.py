@@ -80,7 +80,7 @@ def district_prepare(*, server) -> int:
     """A district with a connection to the sandbox, every school mapped, every role and
     all guardians on; returns the connection's id."""
     from rostering.models import District, SyncSettings
-    from sandbox.connect import sandbox_connection_create
+    from tests.sandbox_connection import sandbox_connection_create
 
     connection = sandbox_connection_create(
         server=server,

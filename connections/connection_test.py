@@ -3,11 +3,11 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from connections.models import Connection
-from connections.probe import ProbeReport, connection_probe
 from connections.services import connection_credentials
-from rostering.audit import audit_record
-from rostering.models import AuditEvent
+from sis.probe import ProbeReport, connection_probe
 
 CHECK_OK, CHECK_FAILED = "✓", "✗"
 

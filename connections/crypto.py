@@ -9,9 +9,10 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
+from audit.services import MASK
+
 logger = logging.getLogger(__name__)
 
-MASK = "********"
 DECRYPT_FAILED = (
     "A stored secret cannot be decrypted with the configured FIELD_ENCRYPTION_KEY; "
     "re-enter the secret or restore the previous key as a second key."

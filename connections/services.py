@@ -1,13 +1,15 @@
 """Creating and changing connections: validation, secrets, audit."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit.models import AuditEvent
+from audit.services import audit_changes, audit_record
 from connections.models import Connection
 from connections.url_validation import sis_url_normalise
-from rostering.audit import audit_changes, audit_record
-from rostering.models import AuditEvent, District
+from sis import SisClient, SisCredentials, client_for
 
 SNAPSHOT_FIELDS = (
     "district",
@@ -101,14 +103,8 @@ def connection_delete(
     connection.delete()
 
 
-def district_get_or_create(*, name: str) -> tuple[District, bool]:
-    return District.objects.get_or_create(name=name)
-
-
-def connection_credentials(*, connection: Connection):
+def connection_credentials(*, connection: Connection) -> SisCredentials:
     """What a SIS client needs from a connection (secrets decrypted, never persisted)."""
-    from connections.clients.credentials import SisCredentials
-
     return SisCredentials(
         kind=connection.kind,
         base_url=connection.base_url,
@@ -119,12 +115,8 @@ def connection_credentials(*, connection: Connection):
     )
 
 
-def connection_client(*, connection: Connection, **options):
+def connection_client(*, connection: Connection, **options) -> SisClient:
     """An open SIS client for the connection; use it as a context manager."""
-    from django.conf import settings
-
-    from connections.clients import client_for
-
     defaults = {
         "page_size": settings.SIS_PAGE_SIZE,
         "concurrency": settings.SIS_CONCURRENCY,

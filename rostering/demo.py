@@ -5,7 +5,11 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from rostering.models import District, Membership, School
+from connections.models import Connection
+from connections.services import connection_save, connection_snapshot
+from rostering.models import District, Membership, School, SyncSettings
+from rostering.scheduling import connection_schedule_sync
+from rostering.schools import sis_schools_refresh
 
 DEMO_DISTRICT = "Demo Unified School District"
 # Vendor-side school names, spelled the way a vendor's own list often is, so
@@ -66,12 +70,6 @@ DEMO_CONNECTION = "Aeries OneRoster (sandbox)"
 def demo_connection_seed(*, district: District, base_url: str, client_id: str, secret: str):
     """The demo district's connection to the sandbox SIS, schools auto-mapped, daily
     import on. Returns (connection, created)."""
-    from connections.models import Connection
-    from connections.services import connection_save, connection_snapshot
-    from rostering.models import SyncSettings
-    from rostering.scheduling import connection_schedule_sync
-    from rostering.schools import sis_schools_refresh
-
     connection = Connection.objects.filter(district=district, name=DEMO_CONNECTION).first()
     created = connection is None
     before = None if created else connection_snapshot(connection)

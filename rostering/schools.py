@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -13,15 +13,15 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from connections.clients.errors import SisError
+from audit.models import AuditEvent
+from audit.services import audit_changes, audit_record
 from connections.models import Connection
-from rostering.audit import audit_changes, audit_record
-from rostering.models import AuditEvent, School, SisSchool
-from rostering.records import Status
+from connections.services import connection_client
+from rostering.models import School, SisSchool
 from rostering.school_matching import Decision, MatchResult, school_match
-
-if TYPE_CHECKING:
-    from rostering import records
+from sis.errors import SisError
+from sis.records import SisSchool as SisSchoolRecord
+from sis.records import Status
 
 SCHOOLS_FETCH_FAILED = "Could not update the school list of {connection}: {error}"
 SCHOOLS_EMPTY = (
@@ -78,10 +78,8 @@ class _AutoMapped:
     changes: dict[str, list]
 
 
-def sis_school_fetch(*, connection: Connection) -> list[records.SisSchool]:
+def sis_school_fetch(*, connection: Connection) -> list[SisSchoolRecord]:
     """The schools the connection's SIS shares with us; raises SisError subclasses."""
-    from connections.services import connection_client
-
     with connection_client(connection=connection) as client:
         return list(client.schools())
 
@@ -123,7 +121,7 @@ def sis_schools_refresh(
     return result
 
 
-def _sis_schools_receive(*, connection: Connection, **audit) -> dict[str, records.SisSchool]:
+def _sis_schools_receive(*, connection: Connection, **audit) -> dict[str, SisSchoolRecord]:
     try:
         fetched = sis_school_fetch(connection=connection)
     except SisError as exc:
@@ -147,7 +145,7 @@ def _refresh_fail(*, connection: Connection, message: str, **audit) -> NoReturn:
     raise SchoolListError(message)
 
 
-def _record_fields(record: records.SisSchool) -> dict[str, str]:
+def _record_fields(record: SisSchoolRecord) -> dict[str, str]:
     return {
         "name": record.name.strip()[:255] or record.sourced_id[:255],
         "school_code": (record.school_code or "")[:64],
@@ -156,7 +154,7 @@ def _record_fields(record: records.SisSchool) -> dict[str, str]:
 
 
 def _sis_schools_upsert(
-    *, connection: Connection, seen: dict[str, records.SisSchool], now: datetime
+    *, connection: Connection, seen: dict[str, SisSchoolRecord], now: datetime
 ) -> _Upserted:
     existing = {row.sourced_id: row for row in connection.sis_schools.all()}
     SisSchool.objects.bulk_create(

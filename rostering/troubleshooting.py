@@ -12,11 +12,11 @@ from string import Formatter
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from connections.clients import errors
 from rostering.models.sync import RunStatus
 from rostering.sync.files import DATABASE_FAILED, OPTIONAL_PART_FAILED
 from rostering.sync.issues import ERROR, IssueKind
 from rostering.sync.runs import ENROLLMENTS_NEED_CLASSES
+from sis import errors
 
 # How a message's {placeholder} reads on the page.
 PLACEHOLDERS = {

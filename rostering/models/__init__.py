@@ -1,4 +1,3 @@
-from rostering.models.audit import AuditEvent
 from rostering.models.classes import AcademicSession, Course, Enrollment, Section
 from rostering.models.district import District, Membership, School
 from rostering.models.people import Guardian, Person, PersonRole, PersonSchool, RosterStatus
@@ -15,7 +14,6 @@ from rostering.models.sync import (
 
 __all__ = [
     "AcademicSession",
-    "AuditEvent",
     "Course",
     "District",
     "Enrollment",

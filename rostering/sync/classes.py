@@ -1,11 +1,11 @@
 """Terms, courses and sections (classes)."""
 
 from rostering.models.classes import AcademicSession, Course, Section
-from rostering.records import SisClass, SisCourse, SisTerm
 from rostering.sync import issues
 from rostering.sync.context import RunContext
 from rostering.sync.rows import RowWriter, id_map
 from rostering.sync.upsert import TableSpec
+from sis.records import SisClass, SisCourse, SisTerm
 
 STAFF_PREFIX = "TCH_"
 _BOOK = ("district_id", "sourced_id", "status", "content_hash", "created_at", "updated_at")

@@ -1,13 +1,13 @@
 """Enrollments of students and teachers in sections."""
 
 from rostering.models.classes import Enrollment
-from rostering.records import ONEROSTER_PERSON_ROLES, SisEnrollment
 from rostering.sync import issues
 from rostering.sync.classes import _BOOK, _FIXED, _TIMES, SECTION
 from rostering.sync.context import RunContext
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import TableSpec
+from sis.records import ONEROSTER_PERSON_ROLES, SisEnrollment
 
 ENROLLMENT = TableSpec(
     name="enrollment",

@@ -9,9 +9,7 @@ from functools import partial
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from connections.clients.errors import SisError
 from rostering.models.sync import ImportRecord, RunStatus, SyncSettings
-from rostering.records import ENTITY_ROLE, Entity
 from rostering.sync.classes import course_writer, section_writer, term_writer
 from rostering.sync.context import RunContext
 from rostering.sync.copy_stream import copy_streaming
@@ -21,6 +19,8 @@ from rostering.sync.guardians import guardian_writer
 from rostering.sync.issues import IssueCollector
 from rostering.sync.people import PersonWriter
 from rostering.sync.spool import spool_fetch
+from sis.errors import SisError
+from sis.records import ENTITY_ROLE, Entity
 
 logger = logging.getLogger(__name__)
 

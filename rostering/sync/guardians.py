@@ -2,7 +2,6 @@
 
 from rostering.models.people import Guardian
 from rostering.models.sync import SyncSettings
-from rostering.records import SisContact
 from rostering.sync import issues
 from rostering.sync.classes import _TIMES
 from rostering.sync.context import RunContext
@@ -10,6 +9,7 @@ from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import TableSpec
 from rostering.sync.validation import EMAIL
+from sis.records import SisContact
 
 GUARDIAN = TableSpec(
     name="guardian",

@@ -19,8 +19,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from rostering.audit import audit_record
-from rostering.models import AuditEvent, Enrollment, Guardian, Person, School, Section
+from audit.models import AuditEvent
+from audit.services import audit_record
+from rostering.models import Enrollment, Guardian, Person, School, Section
 from rostering.models.people import RosterStatus
 from rostering.models.sync import (
     ACTIVE_RUN_STATUSES,

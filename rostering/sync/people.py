@@ -8,7 +8,6 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import connection as db
 
 from rostering.models.people import Person, RosterStatus
-from rostering.records import SisPerson, Status
 from rostering.sync import issues
 from rostering.sync.context import RunContext
 from rostering.sync.counts import Counts
@@ -23,6 +22,7 @@ from rostering.sync.people_links import (
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import TableSpec, rows_select
 from rostering.sync.validation import is_district_wide, person_findings
+from sis.records import SisPerson, Status
 
 PERSON = TableSpec(
     name="person",

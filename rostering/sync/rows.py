@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from django.db import IntegrityError
+from django.db import connection as db
+
 from rostering.models.people import RosterStatus
 from rostering.sync import issues
 from rostering.sync.context import RunContext
@@ -35,8 +38,6 @@ MISSING_REFERENCES = (
 def references_verify(spec: TableSpec, linked: dict[Reference, set[int]]) -> None:
     """Raises IntegrityError (the file is rolled back) if a row this run wrote links to a
     row that does not exist: one look-up of the distinct ids, not a check per row."""
-    from django.db import IntegrityError
-
     for ref, ids in linked.items():
         if not ids:
             continue
@@ -221,8 +222,6 @@ def _key_function(indexes: list[int]) -> Callable[[list], tuple]:
 
 def id_map(*, table: str, district_id: int, where: str = "", params: tuple = ()) -> dict[str, int]:
     """sourcedId → id for a district's rows of one table (one query)."""
-    from django.db import connection as db
-
     with db.cursor() as cursor:
         cursor.execute(
             f"SELECT sourced_id, id FROM {table} WHERE district_id = %s {where}",

@@ -9,18 +9,20 @@ from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from connections.clients.errors import SisError
+from audit.models import AuditEvent
+from audit.services import audit_record
 from connections.models import Connection
 from connections.services import connection_client
-from rostering.audit import audit_record
-from rostering.models.audit import AuditEvent
 from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
-from rostering.records import Role
+from rostering.schools import sis_schools_refresh
 from rostering.sync.context import RunContext, SchoolScope
 from rostering.sync.files import file_apply, file_fetch, file_parts
 from rostering.sync.progress import Progress
+from rostering.sync.report import RunReport, run_report
 from rostering.sync.streaming import PageReader, file_apply_streamed
 from rostering.sync.tuning import import_tuning
+from sis.errors import SisError
+from sis.records import Role
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +118,6 @@ def _scope(connection: Connection) -> SchoolScope:
 
 
 def _refresh_schools(connection: Connection, actor) -> None:
-    from rostering.schools import sis_schools_refresh
-
     sis_schools_refresh(connection=connection, actor=actor, source="import")
 
 
@@ -258,8 +258,6 @@ class _DryRunRollback(Exception):
 
 def sync_run_dry(*, connection: Connection, mode: str = SyncRun.Mode.FULL):
     """What a pull would change, computed in a transaction that is rolled back."""
-    from rostering.sync.report import RunReport, run_report
-
     report: RunReport | None = None
     try:
         with transaction.atomic():

@@ -11,9 +11,9 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from rostering import records
-from rostering.records import Entity, SisRowProblem
 from rostering.sync.context import RunContext
+from sis import records
+from sis.records import Entity, SisRowProblem
 
 RECORD_CLASSES = (
     records.SisSchool,

@@ -22,7 +22,6 @@ from django.db import DatabaseError, transaction
 from django.db import connections as db_connections
 from django.utils import timezone
 
-from connections.clients.errors import SisError
 from rostering.models.sync import ImportRecord
 from rostering.sync.context import RunContext
 from rostering.sync.counts import Counts
@@ -34,6 +33,7 @@ from rostering.sync.files import (
     part_write,
 )
 from rostering.sync.issues import IssueCollector
+from sis.errors import SisError
 
 logger = logging.getLogger(__name__)
 

@@ -3,9 +3,9 @@
 import re
 from dataclasses import dataclass
 
-from rostering.records import CEDS_GRADES, Role, SisPerson
 from rostering.sync import issues
 from rostering.sync.context import SchoolScope
+from sis.records import CEDS_GRADES, Role, SisPerson
 
 EMAIL = re.compile(
     r"^[^@\s,;<>()\[\]\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"

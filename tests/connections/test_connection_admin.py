@@ -3,8 +3,8 @@ import socket
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from connections.models import Connection
-from rostering.models import AuditEvent
 
 SECRET = "s3cr3t-consumer-value"
 
@@ -55,7 +55,7 @@ def test_secret_never_in_admin_html(request, client, connection, who):
     pages = [
         reverse("admin:connections_connection_change", args=[connection.pk]),
         reverse("admin:connections_connection_changelist"),
-        reverse("admin:rostering_auditevent_changelist"),
+        reverse("admin:audit_auditevent_changelist"),
     ]
     for url in pages:
         body = client.get(url).content.decode()
@@ -122,7 +122,7 @@ def test_help_for_district_it_is_shown(client, manager, connection):
 def test_error_page_hides_posted_secret(rf, manager):
     from django.views.debug import SafeExceptionReporterFilter
 
-    from connections.admin import SECRET_POST_FIELDS
+    from rostering.admin.connections import SECRET_POST_FIELDS
 
     request = rf.post("/", {"new_client_secret": SECRET})
     request.sensitive_post_parameters = list(SECRET_POST_FIELDS)

@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from connections.connection_test import connection_test
-from rostering.models import AuditEvent, Membership
+from rostering.models import Membership
 from sandbox.testing import sandbox_sis, sandbox_sis_factory  # noqa: F401 (fixtures)
 from tests.factories import ConnectionFactory, MembershipFactory
 

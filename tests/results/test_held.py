@@ -2,8 +2,8 @@
 
 import pytest
 
+from audit.models import AuditEvent
 from rostering.models import (
-    AuditEvent,
     Enrollment,
     Guardian,
     HeldChange,

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from rostering.admin_issues import CSV_HEADER, CSV_STATUS
+from rostering.admin.issues import CSV_HEADER, CSV_STATUS
 from rostering.models import ImportIssue
 from tests.factories import ConnectionFactory, ImportIssueFactory, ImportRecordFactory
 

@@ -5,8 +5,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from rostering.admin_results import HELD_APPLIED, HELD_LEFT, descriptions_url
-from rostering.models import AuditEvent, HeldChange, Person, RosterStatus, RunStatus
+from audit.models import AuditEvent
+from rostering.admin.results import HELD_APPLIED, HELD_LEFT, descriptions_url
+from rostering.models import HeldChange, Person, RosterStatus, RunStatus
 from rostering.sync.held import HELD_SUPERSEDED
 from rostering.sync.issues import ISSUE_KINDS
 from rostering.troubleshooting import record_error_causes

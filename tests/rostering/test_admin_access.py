@@ -4,9 +4,9 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from rostering.admin_base import DistrictScopedAdmin
-from rostering.audit import audit_record
-from rostering.models import AuditEvent
+from audit.models import AuditEvent
+from audit.services import audit_record
+from rostering.admin.base import DistrictScopedAdmin
 from tests.factories import (
     AcademicSessionFactory,
     ConnectionFactory,
@@ -30,7 +30,7 @@ OBJECT_MAKERS = {
     "rostering.district": lambda d: d,
     "rostering.school": lambda d: SchoolFactory(district=d),
     "rostering.membership": lambda d: MembershipFactory(district=d),
-    "rostering.auditevent": lambda d: audit_record(
+    "audit.auditevent": lambda d: audit_record(
         actor=None, action=AuditEvent.Action.TEST, district_id=d.pk, message="probe"
     ),
     "connections.connection": lambda d: ConnectionFactory(district=d),

@@ -4,11 +4,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from connections.clients import errors
-from rostering import records, schools
-from rostering.admin import MAPPINGS_SAVED
-from rostering.models import AuditEvent, SisSchool
+from audit.models import AuditEvent
+from rostering import schools
+from rostering.admin.schools import MAPPINGS_SAVED
+from rostering.models import SisSchool
 from rostering.schools import SCHOOLS_FETCH_FAILED
+from sis import errors, records
 from tests.factories import ConnectionFactory, SchoolFactory, SisSchoolFactory, UserFactory
 
 

@@ -7,10 +7,10 @@ import responses
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from connections.clients import errors
+from audit.models import AuditEvent
 from connections.services import CONNECTION_AMBIGUOUS
-from rostering import records, schools
-from rostering.models import AuditEvent, SisSchool
+from rostering import schools
+from rostering.models import SisSchool
 from rostering.schools import (
     REFRESH_SUMMARY,
     SCHOOL_OTHER_DISTRICT,
@@ -24,6 +24,7 @@ from rostering.schools import (
     sis_schools_unmapped_count,
 )
 from sandbox import testing as sandbox_testing
+from sis import errors, records
 from tests.factories import ConnectionFactory, SchoolFactory, SisSchoolFactory
 
 AUTO = SisSchool.MappingMethod.AUTO

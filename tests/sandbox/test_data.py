@@ -81,8 +81,8 @@ def test_every_guardian_belongs_to_one_student_and_first_is_primary():
 def test_one_relationship_mapping_and_no_staff_phone():
     """The sandbox and the native client map Aeries relationship codes alike; staff have
     no phone, since Aeries' native staff rows carry none."""
-    from connections.clients.aeries_convert import contact_relationship
     from sandbox.people import RELATIONSHIPS
+    from sis.aeries_convert import contact_relationship
 
     assert {code: contact_relationship(code) for code in RELATIONSHIPS} == RELATIONSHIPS
     d = generate_district(300, 2, clean=True)
@@ -91,8 +91,8 @@ def test_one_relationship_mapping_and_no_staff_phone():
 
 
 def test_administrators_are_the_titles_the_native_rule_names():
-    from connections.clients.aeries_convert import staff_role
-    from rostering.records import Role
+    from sis.aeries_convert import staff_role
+    from sis.records import Role
 
     d = generate_district(300, 2, clean=True)
     staff = [p for p in d.people.values() if p.staff_id and p.role != "teacher"]

@@ -4,9 +4,9 @@ import pytest
 from django_q.conf import Conf
 
 from connections.models import Connection
-from sandbox.connect import sandbox_connection_create
 from sandbox.testing import sandbox_sis, sandbox_sis_factory  # noqa: F401 (fixtures)
 from tests.factories import DistrictFactory
+from tests.sandbox_connection import sandbox_connection_create
 
 RECIPIENT = "roster-admin@district.example"
 

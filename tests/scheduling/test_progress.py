@@ -10,7 +10,7 @@ from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
-from rostering.admin_runs import sync_run_progress
+from rostering.admin.runs import sync_run_progress
 from rostering.models import Membership, RunStatus, SyncRun, SyncSettings
 from rostering.scheduling import connection_schedule_sync
 from rostering.sync.runs import sync_run_create, sync_run_execute

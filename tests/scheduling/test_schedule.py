@@ -11,7 +11,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.scheduler import scheduler
 
-from rostering.models import AuditEvent, RunStatus, SchedulePause, SyncRun, SyncSettings
+from audit.models import AuditEvent
+from rostering.models import RunStatus, SchedulePause, SyncRun, SyncSettings
 from rostering.scheduling import (
     SCHEDULED_IMPORT_TASK,
     connection_schedule_sync,

@@ -4,9 +4,9 @@ import pytest
 
 from connections.models import Connection
 from rostering.models import SyncSettings
-from sandbox.connect import sandbox_connection_create
 from sandbox.testing import sandbox_sis, sandbox_sis_factory  # noqa: F401 (fixtures)
 from tests.factories import DistrictFactory
+from tests.sandbox_connection import sandbox_connection_create
 
 ALL_ON = {
     "sync_students": True,

@@ -6,14 +6,14 @@ from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from connections.clients.oneroster import OneRosterClient
 from rostering.models import Course, Enrollment, Person, RunStatus
-from rostering.records import Entity, SisPage
 from rostering.sync.classes import COURSE
 from rostering.sync.copy_stream import copy_streaming, stream_rows
 from rostering.sync.enrollments import ENROLLMENT
 from rostering.sync.people import FreshPeople
 from rostering.sync.rows import RowWriter
+from sis.oneroster import OneRosterClient
+from sis.records import Entity, SisPage
 from tests.factories import DistrictFactory
 from tests.sync.helpers import StatementLog, pull, pull_capturing, record
 

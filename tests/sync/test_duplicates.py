@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from rostering.models import Enrollment, ImportIssue, Person, School, SisSchool
-from rostering.records import Entity, Role, SisClass, SisEnrollment, SisPage, SisPerson
 from rostering.sync import runs
+from sis.records import Entity, Role, SisClass, SisEnrollment, SisPage, SisPerson
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,11 +3,11 @@
 import pytest
 from django.db import DatabaseError
 
-from connections.clients.errors import BAD_CREDENTIALS_MESSAGE
 from rostering.models import Enrollment, Guardian, Person, RunStatus, Section
 from rostering.sync import files
 from rostering.sync.classes import section_writer
 from rostering.sync.files import DATABASE_FAILED
+from sis.errors import BAD_CREDENTIALS_MESSAGE
 from tests.sync.helpers import pull, record, statuses
 
 pytestmark = pytest.mark.django_db

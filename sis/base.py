@@ -1,0 +1,77 @@
+"""What every SIS client offers the import engine and the connection probe."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, Self, runtime_checkable
+
+from sis.http import HttpOptions, HttpStats, RequestEvent, SisHttp
+from sis.records import Entity, SisPage, SisSchool
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOptions:
+    """Tuning knobs; client_for(credentials, **options) accepts these names."""
+
+    page_size: int = 1000
+    concurrency: int = 4
+    prefetch: int = 0  # pages in flight; 0 means 2 x concurrency
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_retry_seconds: float = 120.0
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    on_request: Callable[[RequestEvent], None] | None = None
+    sleep: Callable[[float], None] = field(default=time.sleep)
+    clock: Callable[[], float] = field(default=time.monotonic)
+
+    def http_options(self) -> HttpOptions:
+        return HttpOptions(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_retry_seconds=self.max_retry_seconds,
+            backoff_base=self.backoff_base,
+            backoff_cap=self.backoff_cap,
+            pool_size=max(10, self.concurrency * 2),
+        )
+
+    def http(self, *, secrets: tuple[str, ...]) -> SisHttp:
+        """The HTTP session a client with these options uses."""
+        return SisHttp(
+            options=self.http_options(),
+            secrets=secrets,
+            on_request=self.on_request,
+            sleep=self.sleep,
+            clock=self.clock,
+        )
+
+
+@runtime_checkable
+class SisClient(Protocol):
+    supports_delta: bool
+    stats: HttpStats
+
+    def iter_pages(self, entity: Entity, *, since: datetime | None = None) -> Iterator[SisPage]:
+        """Every page of one entity, in order; `since` limits to records changed after it."""
+        ...
+
+    def schools(self) -> list[SisSchool]:
+        """All schools the SIS lists (not narrowed to the credentials' school codes)."""
+        ...
+
+    def check(self, entity: Entity) -> None:
+        """Read one small page of an entity; raises the SisError a full read would."""
+        ...
+
+    def authenticate(self) -> None:
+        """Prove the credentials work (token or /systeminfo + /schools); raises SisError."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...

@@ -1,0 +1,217 @@
+"""Field conversion shared by the OneRoster and native converters.
+
+A converter raises RowError for a row it cannot represent; convert_rows turns that
+(or any surprise in one row) into a SisRowProblem so the rest of the page converts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sis.records import Entity, SisRowProblem
+
+_TRUE = frozenset({"true", "1", "yes", "y", "t"})
+_FALSE = frozenset({"false", "0", "no", "n", "f"})
+_EXCERPT_KEYS = 12
+_EXCERPT_CHARS = 200
+_NEVER_EXCERPT = frozenset({"password", "Password"})
+# Parsed values of the date strings seen lately. SIS rows repeat the same few
+# thousand dateLastModified / term-date strings, so most rows skip parsing. Only
+# exact str keys go in (never a subclass), only successful parses are kept, and
+# the values are immutable, so sharing one between records is safe.
+_CACHE_LIMIT = 16384
+_DATETIMES: dict[str, datetime | None] = {}
+_DATES: dict[str, date | None] = {}
+_MISSING: Any = object()
+# Exact strings whose flag() value is known without lowering; others take the long way.
+_FLAG_STRINGS = {word: True for word in _TRUE} | {word: False for word in _FALSE}
+_FLAG_STRINGS |= {"True": True, "False": False, "TRUE": True, "FALSE": False}
+
+
+class RowError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def text(value: Any) -> str:
+    if value.__class__ is str:
+        return value.strip()
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def flag(value: Any, *, default: bool) -> bool:
+    """OneRoster sends booleans as strings ("true"); accept real booleans too."""
+    if value.__class__ is str:
+        known = _FLAG_STRINGS.get(value)
+        if known is not None:
+            return known
+    elif isinstance(value, bool):
+        return value
+    lowered = text(value).lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return default
+
+
+def parse_datetime(value: Any, *, field: str = "dateLastModified") -> datetime | None:
+    """ISO 8601 to an aware datetime (naive values are UTC); RowError if unparseable."""
+    if value.__class__ is str:
+        parsed = _DATETIMES.get(value, _MISSING)
+        if parsed is _MISSING:
+            parsed = _parse_datetime(value, field=field)
+            if len(_DATETIMES) >= _CACHE_LIMIT:
+                _DATETIMES.clear()
+            _DATETIMES[value] = parsed
+        return parsed
+    return _parse_datetime(value, field=field)
+
+
+def _parse_datetime(value: Any, *, field: str) -> datetime | None:
+    raw = text(value)
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise RowError(field, f"'{raw[:40]}' is not a date and time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_date(value: Any, *, field: str) -> date | None:
+    """A calendar date from "2026-08-15" or "2026-08-15T00:00:00" (Aeries' style)."""
+    if value.__class__ is str:
+        parsed = _DATES.get(value, _MISSING)
+        if parsed is _MISSING:
+            parsed = _parse_date(value, field=field)
+            if len(_DATES) >= _CACHE_LIMIT:
+                _DATES.clear()
+            _DATES[value] = parsed
+        return parsed
+    return _parse_date(value, field=field)
+
+
+def _parse_date(value: Any, *, field: str) -> date | None:
+    raw = text(value)
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            return date.fromisoformat(raw)
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")).date()
+    except ValueError:
+        raise RowError(field, f"'{raw[:40]}' is not a date") from None
+
+
+def school_year_of(end: date | None) -> str:
+    """OneRoster schoolYear (the calendar year the school year ends) from a term end."""
+    if end is None:
+        return ""
+    return str(end.year + 1 if end.month >= 7 else end.year)
+
+
+def ref_id(ref: Any) -> str | None:
+    """sourcedId of a OneRoster reference; falls back to the last segment of its href."""
+    if ref.__class__ is dict:  # the usual {"sourcedId": "994", ...}
+        sourced_id = ref.get("sourcedId")
+        if sourced_id.__class__ is str:
+            sourced_id = sourced_id.strip()
+            if sourced_id:
+                return sourced_id
+    return _ref_id(ref)
+
+
+def _ref_id(ref: Any) -> str | None:
+    if isinstance(ref, str):
+        return text(ref) or None
+    if not isinstance(ref, dict):
+        return None
+    sourced_id = text(ref.get("sourcedId"))
+    if sourced_id:
+        return sourced_id
+    href = text(ref.get("href")).rstrip("/")
+    return href.rsplit("/", 1)[-1] or None if href else None
+
+
+def ref_ids(refs: Any) -> tuple[str, ...]:
+    if isinstance(refs, dict):
+        refs = [refs]
+    if not isinstance(refs, list):
+        return ()
+    if not refs:
+        return ()
+    if len(refs) == 1:
+        sourced_id = ref_id(refs[0])
+        return (sourced_id,) if sourced_id else ()
+    ids = (ref_id(ref) for ref in refs)
+    return tuple(dict.fromkeys(sourced_id for sourced_id in ids if sourced_id))
+
+
+def text_list(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if value.__class__ is list and not value:
+        return ()
+    items = value if isinstance(value, list) else str(value).split(",")
+    return tuple(item for item in (text(v) for v in items) if item)
+
+
+def excerpt(row: Any) -> dict[str, Any]:
+    """A short, secret-free copy of a row for the import issue list."""
+    if not isinstance(row, dict):
+        return {"value": repr(row)[:_EXCERPT_CHARS]}
+    short: dict[str, Any] = {}
+    for key, value in list(row.items())[:_EXCERPT_KEYS]:
+        if key in _NEVER_EXCERPT:
+            continue
+        short[str(key)] = value if isinstance(value, int | float | bool | None) else str(value)
+        if isinstance(short[str(key)], str):
+            short[str(key)] = short[str(key)][:_EXCERPT_CHARS]
+    return short
+
+
+def row_id(row: Any, *keys: str) -> str:
+    if not isinstance(row, dict):
+        return ""
+    return next((text(row.get(key)) for key in keys if text(row.get(key))), "")
+
+
+def convert_rows(
+    *,
+    entity: Entity,
+    rows: Iterable[Any],
+    convert: Callable[[dict[str, Any]], Iterable[Any]],
+    id_keys: tuple[str, ...] = ("sourcedId",),
+) -> tuple[list[Any], list[SisRowProblem]]:
+    """Run `convert` (row → zero or more records) on each row, collecting problems."""
+    records: list[Any] = []
+    problems: list[SisRowProblem] = []
+    extend = records.extend
+    for row in rows:
+        try:
+            if row.__class__ is not dict and not isinstance(row, dict):
+                raise RowError("", "the row is not a JSON object")
+            extend(convert(row))
+        except RowError as exc:
+            problems.append(
+                SisRowProblem(entity, row_id(row, *id_keys), exc.field, exc.message, excerpt(row))
+            )
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+            message = f"unreadable row ({type(exc).__name__})"
+            problems.append(SisRowProblem(entity, row_id(row, *id_keys), "", message, excerpt(row)))
+    return records, problems
+
+
+def required(row: dict[str, Any], key: str, *, field: str | None = None) -> str:
+    value = row.get(key)
+    value = value.strip() if value.__class__ is str else text(value)
+    if not value:
+        raise RowError(field or key, f"{field or key} is missing")
+    return value

@@ -1,0 +1,309 @@
+"""OneRoster 1.1 JSON rows → normalised records (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sis.convert_common import (
+    RowError,
+    convert_rows,
+    flag,
+    parse_date,
+    parse_datetime,
+    ref_id,
+    ref_ids,
+    required,
+    school_year_of,
+    text,
+    text_list,
+)
+from sis.records import (
+    ENTITY_ROLE,
+    ONEROSTER_CONTACT_ROLES,
+    ONEROSTER_PERSON_ROLES,
+    Entity,
+    SisClass,
+    SisContact,
+    SisCourse,
+    SisEnrollment,
+    SisPerson,
+    SisRowProblem,
+    SisSchool,
+    SisTerm,
+    Status,
+    grade_normalise,
+    school_type_guess,
+)
+
+# Aeries guardian sourcedIds: CNT_<StudentID>_<SequenceNumber>.
+AERIES_TERM_ID = re.compile(r"^(?P<school>\d+)_[^_]+$")
+CONTACT_ID = re.compile(r"^CNT_(?P<student>.+)_(?P<sequence>\d+)$")
+
+
+_GONE = ("tobedeleted", "inactive", "deleted")
+# status values as sent → Status, for the spellings seen so far (bounded like the date caches).
+_STATUSES: dict[str | None, Status] = {None: Status.ACTIVE, "active": Status.ACTIVE}
+# A grade as sent → its CEDS code ("" for a blank one).
+_GRADE_CODES: dict[str, str] = {}
+_CACHE_LIMIT = 4096
+
+
+def _status(row: dict[str, Any]) -> str:
+    return _status_of(row.get("status"))
+
+
+def _status_of(value: Any) -> Status:
+    if value is None or value.__class__ is str:
+        status = _STATUSES.get(value)
+        if status is not None:
+            return status
+        status = _status_careful(value)
+        if len(_STATUSES) < _CACHE_LIMIT:
+            _STATUSES[value] = status
+        return status
+    return _status_careful(value)
+
+
+def _status_careful(value: Any) -> Status:
+    return Status.TOBEDELETED if text(value).lower() in _GONE else Status.ACTIVE
+
+
+def _modified(row: dict[str, Any]) -> Any:
+    return parse_datetime(row.get("dateLastModified"))
+
+
+def _grades(value: Any) -> tuple[str, ...]:
+    if value.__class__ is not list:
+        return _grades_careful(value)
+    grades = []
+    for item in value:
+        code = _GRADE_CODES.get(item) if item.__class__ is str else None
+        if code is None:
+            item_text = text(item)
+            code = grade_normalise(item_text) if item_text else ""
+            if item.__class__ is str and len(_GRADE_CODES) < _CACHE_LIMIT:
+                _GRADE_CODES[item] = code
+        if code:
+            grades.append(code)
+    if len(grades) < 2:
+        return tuple(grades)
+    return tuple(dict.fromkeys(grades))
+
+
+def _grades_careful(value: Any) -> tuple[str, ...]:
+    grades = (grade_normalise(item) for item in text_list(value))
+    return tuple(dict.fromkeys(grade for grade in grades if grade))
+
+
+def school_from_org(row: dict[str, Any]) -> list[SisSchool]:
+    org_type = text(row.get("type")).lower()
+    if org_type and org_type != "school":
+        return []  # the district org ("0") and departments are not schools
+    sourced_id = required(row, "sourcedId")
+    name = text(row.get("name"))
+    code = text(row.get("identifier")) or sourced_id
+    school_type = school_type_guess(name=name)
+    return [SisSchool(sourced_id, name, code, school_type, _status(row), _modified(row))]
+
+
+def term_from_session(row: dict[str, Any]) -> list[SisTerm]:
+    sourced_id = required(row, "sourcedId")
+    start = parse_date(row.get("startDate"), field="startDate")
+    end = parse_date(row.get("endDate"), field="endDate")
+    # OneRoster 1.1 sessions name no school; Aeries' term ids are SC_TM.
+    prefix = AERIES_TERM_ID.match(sourced_id)
+    school = ref_id(row.get("org")) or ref_id(row.get("school"))
+    school = school or (prefix.group("school") if prefix else None)
+    year = text(row.get("schoolYear")) or school_year_of(end)
+    return [
+        SisTerm(
+            sourced_id,
+            text(row.get("title")),
+            text(row.get("type")) or "term",
+            start,
+            end,
+            school,
+            ref_id(row.get("parent")),
+            year,
+            _status(row),
+            _modified(row),
+        )
+    ]
+
+
+def course_from_row(row: dict[str, Any]) -> list[SisCourse]:
+    sourced_id = required(row, "sourcedId")
+    return [
+        SisCourse(
+            sourced_id,
+            text(row.get("title")),
+            text(row.get("courseCode")) or sourced_id,
+            ref_id(row.get("org")) or ref_id(row.get("school")),
+            _grades(row.get("grades")),
+            _status(row),
+            _modified(row),
+        )
+    ]
+
+
+def class_from_row(row: dict[str, Any]) -> list[SisClass]:
+    sourced_id = required(row, "sourcedId")
+    return [
+        SisClass(
+            sourced_id,
+            text(row.get("title")),
+            text(row.get("classCode")),
+            text(row.get("classType")) or "scheduled",
+            ref_id(row.get("school")),
+            ref_id(row.get("course")),
+            ref_ids(row.get("terms")),
+            _grades(row.get("grades")),
+            text_list(row.get("subjects")),
+            text_list(row.get("periods")),
+            text(row.get("location")),
+            _status(row),
+            _modified(row),
+        )
+    ]
+
+
+def enrollment_from_row(row: dict[str, Any]) -> list[SisEnrollment]:
+    return [_enrollment(row)]
+
+
+def _enrollment(row: dict[str, Any]) -> SisEnrollment:
+    # The most numerous rows: the helpers' work is inlined for plain strings here;
+    # anything else goes through the same helpers as the other converters.
+    get = row.get
+    class_id = ref_id(get("class"))
+    user_id = ref_id(get("user"))
+    if not class_id:
+        raise RowError("class", "class is missing")
+    if not user_id:
+        raise RowError("user", "user is missing")
+    # Aeries always sends one; the fallback keeps both clients' ids identical.
+    sourced_id = get("sourcedId")
+    sourced_id = sourced_id.strip() if sourced_id.__class__ is str else text(sourced_id)
+    role = get("role")
+    role = role.strip().lower() if role.__class__ is str else text(role).lower()
+    return SisEnrollment(
+        sourced_id or f"{class_id}_{user_id}",
+        class_id,
+        user_id,
+        ref_id(get("school")),
+        role or "student",
+        flag(get("primary"), default=False),
+        parse_date(get("beginDate"), field="beginDate"),
+        parse_date(get("endDate"), field="endDate"),
+        _status_of(get("status")),
+        parse_datetime(get("dateLastModified")),
+    )
+
+
+def _user_ids(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list):
+        return ()
+    if not value:
+        return ()
+    pairs = (
+        (text(item.get("type")), text(item.get("identifier")))
+        for item in value
+        if isinstance(item, dict)
+    )
+    return tuple(pair for pair in pairs if pair[1])
+
+
+def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
+    """The user as a person of the entity's role; [] when it has another role.
+
+    A server that ignores the role filter then still yields each user once, in
+    the pass of its own role.
+    """
+    get = row.get
+    sourced_id = required(row, "sourcedId")
+    raw_role = text(get("role")).lower()
+    role = ONEROSTER_PERSON_ROLES.get(raw_role) if raw_role else ENTITY_ROLE[entity]
+    if role != ENTITY_ROLE[entity]:
+        return []
+    status = _status_of(get("status"))
+    return [
+        SisPerson(
+            sourced_id,
+            role,
+            text(get("givenName")),
+            text(get("familyName")),
+            text(get("middleName")),
+            text(get("email")),
+            text(get("username")),
+            text(get("identifier")),
+            _user_ids(get("userIds")),
+            _grades(get("grades")),
+            ref_ids(get("orgs")),
+            flag(get("enabledUser"), default=status == Status.ACTIVE),
+            status,
+            parse_datetime(get("dateLastModified")),
+            text(get("phone")) or text(get("sms")),
+            ref_ids(get("agents")),
+        )
+    ]
+
+
+def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
+    """One SisContact per student the guardian is linked to.
+
+    The student comes from the guardian's own `agents`, else from the Aeries id
+    CNT_<StudentID>_<Seq>; the order is the Aeries sequence number (primary = 1),
+    which the native client reads too, so both kinds agree.
+    """
+    get = row.get
+    sourced_id = required(row, "sourcedId")
+    role = text(get("role")).lower()
+    if role and role not in ONEROSTER_CONTACT_ROLES:
+        return []
+    match = CONTACT_ID.match(sourced_id)
+    students = ref_ids(get("agents")) or ((match.group("student"),) if match else (None,))
+    order = int(match.group("sequence")) if match else 1
+    given_name = text(get("givenName"))
+    family_name = text(get("familyName"))
+    email = text(get("email"))
+    phone = text(get("phone")) or text(get("sms"))
+    relationship = role or "guardian"
+    status = _status_of(get("status"))
+    modified = parse_datetime(get("dateLastModified"))
+    return [
+        SisContact(
+            sourced_id,
+            student,
+            given_name,
+            family_name,
+            email,
+            phone,
+            relationship,
+            order == 1,
+            order,
+            status,
+            modified,
+        )
+        for student in students
+    ]
+
+
+def oneroster_rows_convert(
+    *, entity: Entity, rows: Iterable[Any]
+) -> tuple[list[Any], list[SisRowProblem]]:
+    """Convert one page of OneRoster rows for an entity into records and row problems."""
+    if entity in ENTITY_ROLE:
+        return convert_rows(
+            entity=entity, rows=rows, convert=lambda row: person_from_user(row, entity=entity)
+        )
+    converters = {
+        Entity.SCHOOLS: school_from_org,
+        Entity.TERMS: term_from_session,
+        Entity.COURSES: course_from_row,
+        Entity.CLASSES: class_from_row,
+        Entity.ENROLLMENTS: enrollment_from_row,
+        Entity.CONTACTS: contacts_from_user,
+    }
+    return convert_rows(entity=entity, rows=rows, convert=converters[entity])
