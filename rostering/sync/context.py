@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from rostering.models.sync import SyncRun, SyncSettings
+from rostering.sync.backends.base import WriteBackend
 from rostering.sync.progress import Progress
 
 
@@ -28,6 +29,7 @@ class RunContext:
     progress: Progress
     now: datetime
     full: bool
+    backend: WriteBackend
     since: datetime | None = None
     # People in the feeds that were not imported (skipped or failed): their
     # enrollments and contacts are skipped, not reported as unknown.

@@ -91,8 +91,8 @@ class CopyStream:
 def copy_streaming() -> Iterator[None]:
     """Lets `stream_rows` keep a COPY open in this block (PostgreSQL, in a transaction)."""
     alias, streams = connection.alias, _scope.streams
-    if alias in streams or connection.vendor != "postgresql":
-        yield  # nested, or nothing to stream
+    if alias in streams:
+        yield  # nested: the outer block streams
         return
     streams[alias] = None
     try:

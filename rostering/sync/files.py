@@ -12,7 +12,6 @@ from django.utils import timezone
 from rostering.models.sync import ImportRecord, RunStatus, SyncSettings
 from rostering.sync.classes import course_writer, section_writer, term_writer
 from rostering.sync.context import RunContext
-from rostering.sync.copy_stream import copy_streaming
 from rostering.sync.counts import Counts
 from rostering.sync.enrollments import enrollment_writer
 from rostering.sync.guardians import guardian_writer
@@ -110,10 +109,10 @@ class FileUnreadable(Exception):
 
 
 def part_write(*, ctx: RunContext, part: Part, pages, issues: IssueCollector, counts: Counts):
-    """Writes one part's pages through its writer (inside the file's transaction); new
-    rows stream through one COPY on PostgreSQL (copy_stream.py)."""
+    """Writes one part's pages through its writer (inside the file's transaction), in
+    the write backend's scope for a part (one open COPY on PostgreSQL)."""
     writer = part.writer(ctx=ctx, issues_=issues, counts=counts)
-    with copy_streaming():
+    with ctx.backend.part_scope():
         for records, problems in pages:
             writer.apply_page(records, problems)
             issues.flush()

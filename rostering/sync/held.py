@@ -30,13 +30,15 @@ from rostering.models.sync import (
     RunStatus,
     SyncRun,
 )
+from rostering.sync.backends import write_backend
+from rostering.sync.backends.base import WriteBackend
 from rostering.sync.classes import SECTION
 from rostering.sync.enrollments import ENROLLMENT
 from rostering.sync.guardians import GUARDIAN
 from rostering.sync.people import PERSON
 from rostering.sync.people_links import school_links_replace
 from rostering.sync.safeguard import ARCHIVE_REASON, rows_archive
-from rostering.sync.upsert import TableSpec, rows_select
+from rostering.sync.upsert import TableSpec
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +131,7 @@ def held_changes_superseded_by(*, record: ImportRecord) -> int | None:
     return newer.order_by("-run_id").values_list("run_id", flat=True).first()
 
 
-def _updates_apply(record: ImportRecord, held: list[HeldChange], now) -> int:
+def _updates_apply(backend: WriteBackend, record: ImportRecord, held: list[HeldChange], now) -> int:
     by_table: dict[str, list[HeldChange]] = {}
     for change in held:
         by_table.setdefault(change.table, []).append(change)
@@ -142,17 +144,19 @@ def _updates_apply(record: ImportRecord, held: list[HeldChange], now) -> int:
         for row in rows:
             row[spec.index("updated_at")] = now
         if spec is not PERSON:
-            spec.upsert(rows)
+            backend.upsert(spec, rows)
             continue
         links = {
             c.sourced_id: [s for s in c.payload.get("schools", []) if s in schools] for c in changes
         }
-        returned = spec.upsert(rows, returning=("id", "sourced_id"))
-        school_links_replace(pairs=[(pk, links[sid]) for pk, sid in returned])
+        returned = backend.upsert(spec, rows, returning=("id", "sourced_id"))
+        school_links_replace(backend, pairs=[(pk, links[sid]) for pk, sid in returned])
     return len(held)
 
 
-def _archives_apply(record: ImportRecord, held: list[HeldChange], now) -> int:
+def _archives_apply(
+    backend: WriteBackend, record: ImportRecord, held: list[HeldChange], now
+) -> int:
     """Archives the held rows that are still active; returns how many were archived."""
     archived = 0
     by_table: dict[tuple[str, str], list[int]] = {}
@@ -163,20 +167,20 @@ def _archives_apply(record: ImportRecord, held: list[HeldChange], now) -> int:
         spec = HELD_SPECS[table]
         sql = f"SELECT id FROM {spec.table} WHERE {ACTIVE_IDS_WHERE}"
         params = [record.run.district_id, RosterStatus.ACTIVE]
-        active = [pk for (pk,) in rows_select(sql=sql, params=params, values=ids)]
+        active = [pk for (pk,) in backend.select_in(sql=sql, params=params, values=ids)]
         archived += rows_archive(spec=spec, ids=active, now=now, reason=reason)
     return archived
 
 
 def _apply(record: ImportRecord) -> tuple[int, int, int]:
-    now = timezone.now()
+    now, backend = timezone.now(), write_backend()
     count = updated = archived = 0
     for batch in _batches(_pending(record).iterator(chunk_size=BATCH)):
         count += len(batch)
         updates = [c for c in batch if c.kind == HeldChange.Kind.UPDATE]
-        updated += _updates_apply(record, updates, now)
+        updated += _updates_apply(backend, record, updates, now)
         archives = [c for c in batch if c.kind == HeldChange.Kind.ARCHIVE]
-        archived += _archives_apply(record, archives, now)
+        archived += _archives_apply(backend, record, archives, now)
     return count, updated, archived
 
 

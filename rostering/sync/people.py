@@ -19,8 +19,8 @@ from rostering.sync.people_links import (
     school_links_replace,
     usernames_resolve,
 )
-from rostering.sync.safeguard import Safeguard
-from rostering.sync.upsert import TableSpec, rows_select
+from rostering.sync.rows import STORED_STATUS, RowWriter
+from rostering.sync.upsert import TableSpec
 from rostering.sync.validation import is_district_wide, person_findings
 from sis.records import SisPerson, Status
 
@@ -66,7 +66,8 @@ ID_BLOCK = 10_000  # ids drawn from the sequence at a time
 
 
 class FreshPeople:
-    """PostgreSQL: people this run creates with COPY, and the ids drawn for them.
+    """People this run creates straight into the table, and the ids drawn for them
+    (backends that draw ids: PostgreSQL's COPY has no RETURNING).
 
     A sourcedId may come in two role files (a teacher also listed as staff): only its
     first row is certainly new; later ones go through the upsert. Ids are drawn in
@@ -98,14 +99,8 @@ class FreshPeople:
 
 def ctx_fresh_people(ctx: RunContext) -> FreshPeople:
     if ctx.fresh_people is None:
-        ctx.fresh_people = FreshPeople(enabled=db.vendor == "postgresql")
+        ctx.fresh_people = FreshPeople(enabled=ctx.backend.draws_ids)
     return ctx.fresh_people
-
-
-EXISTING_SQL = (
-    f"SELECT sourced_id, id, content_hash, status, username FROM {TABLE} "
-    "WHERE district_id = %s AND sourced_id IN ({marks})"
-)
 
 
 PASSWORD_RANDOM_BYTES = 30  # 40 URL-safe characters, as secrets.token_urlsafe(30)
@@ -148,39 +143,49 @@ def person_hash(person: SisPerson, school_ids: list[int]) -> str:
     )
 
 
-class PersonWriter:
+class PersonWriter(RowWriter):
     """Applies one role's pages; `finish()` applies or holds updates, then archives."""
 
+    stored_extra = ("username",)
+
     def __init__(self, *, ctx: RunContext, role: str, issues_: IssueCollector, counts: Counts):
-        self.ctx, self.role, self.issues, self.counts = ctx, role, issues_, counts
-        self.safeguard = Safeguard(
-            ctx=ctx, spec=PERSON, role=role, counts=counts, record=issues_.record
+        super().__init__(
+            ctx=ctx, spec=PERSON, build=None, issues_=issues_, counts=counts, role=role
         )
-        self.seen: set[str] = set()
-        self.leavers: set[str] = set()
-        self.known: KnownRows | None = None
+        self.role = role
         self.fresh_ids = ctx_fresh_people(ctx)
         self.fresh_links: list[tuple[int, int]] = []
 
+    def known_load(self) -> KnownRows:
+        """One table for every role file of the run: loaded once, kept for the run."""
+        if self.ctx.known_people is None:
+            self.ctx.known_people = known_rows(
+                full=self.ctx.full,
+                table=TABLE,
+                district_id=self.ctx.district_id,
+                key_columns=PERSON.key_columns,
+            )
+        self.known = self.ctx.known_people
+        return self.known
+
     def apply_page(self, records: list[SisPerson], problems: list) -> None:
         self.counts.received += len(records) + len(problems)
-        issues.problems_report(problems, self._fail)
+        issues.problems_report(problems, self.fail)
         valid = [p for p in records if self._accept(p)]
         if valid:
             self._write(valid)
 
-    def _fail(self, sourced_id, kind, field, record, **values) -> None:
-        self.counts.failed += 1
+    def fail(self, sourced_id, kind, field, record, **values) -> None:
         self.ctx.not_imported.add(sourced_id)
-        self.issues.add(kind, sourced_id=sourced_id, field=field, record=record, **values)
+        super().fail(sourced_id, kind, field, record, **values)
 
     def _accept(self, person: SisPerson) -> bool:
         """Screens one row; True when it should be compared and written."""
         sid = person.sourced_id
-        if sid in self.seen:
-            self._fail(sid, issues.DUPLICATE_ID, "sourcedId", person, value=sid)
+        if sid in self.seen_ids:
+            self.fail(sid, issues.DUPLICATE_ID, "sourcedId", person, value=sid)
             return False
-        self.seen.add(sid)
+        self.seen_ids.add(sid)
         if person.status == Status.TOBEDELETED:
             self.leavers.add(sid)
             self.ctx.not_imported.add(sid)
@@ -189,7 +194,7 @@ class PersonWriter:
         findings = person_findings(person, scope=self.ctx.scope)
         if any(f.blocking for f in findings):
             first = next(f for f in findings if f.blocking)
-            self._fail(sid, first.kind, first.field, person, **first.values)
+            self.fail(sid, first.kind, first.field, person, **first.values)
             return False
         if not is_district_wide(person) and not self.ctx.scope.vendor_ids(
             person.school_sourced_ids
@@ -249,53 +254,22 @@ class PersonWriter:
             now,
         ]
 
-    def _existing(self, people: list[SisPerson]) -> dict[str, tuple]:
-        if not people:
-            return {}
-        rows = rows_select(
-            sql=EXISTING_SQL,
-            params=[self.ctx.district_id],
-            values=[p.sourced_id for p in people],
-        )
-        return {row[0]: row[1:] for row in rows}
-
-    def _changed(self, people: list[SisPerson]) -> list[tuple]:
-        """(person, school ids, hash, stored row or None) for rows that are not unchanged."""
-        if self.ctx.known_people is None:
-            self.ctx.known_people = known_rows(
-                full=self.ctx.full,
-                table=TABLE,
-                district_id=self.ctx.district_id,
-                key_columns=("sourced_id",),
-            )
-        self.known = self.ctx.known_people
-        candidates, maybe_existing = [], []
+    def _write(self, people: list[SisPerson]) -> None:
+        items = []
         for person in people:
             school_ids = self.ctx.scope.vendor_ids(person.school_sourced_ids)
             digest = person_hash(person, school_ids)
-            if self.known.unchanged((person.sourced_id,), digest):
-                self.counts.unchanged += 1
-                continue
-            candidates.append((person, school_ids, digest))
-            if not self.known.is_new((person.sourced_id,)):
-                maybe_existing.append(person)
-        existing = self._existing(maybe_existing)
-        return [(p, ids, digest, existing.get(p.sourced_id)) for p, ids, digest in candidates]
-
-    def _write(self, people: list[SisPerson]) -> None:
+            items.append(((person, school_ids), (person.sourced_id,), digest))
+        changed = self.changes(items)
         writes, links, updates, new = [], {}, [], set()
-        changed = self._changed(people)
         passwords = iter(unusable_passwords(len(changed)))
-        for person, school_ids, digest, stored in changed:
-            archived = stored is not None and stored[2] == RosterStatus.ARCHIVED
+        for (person, school_ids), digest, stored in changed:
+            archived = stored is not None and stored[STORED_STATUS] == RosterStatus.ARCHIVED
             if stored is None:
                 self.counts.created += 1
                 new.add(person.sourced_id)
             elif archived:
                 self.counts.restored += 1
-            elif stored[1] == digest:
-                self.counts.unchanged += 1
-                continue
             elif self.ctx.settings.existing_accounts == "skip":
                 self.counts.skipped += 1
                 continue
@@ -315,7 +289,9 @@ class PersonWriter:
         """People not yet in the table: ids drawn ahead from its sequence, rows and
         school links through COPY, no staging and no RETURNING."""
         ids = self.fresh_ids.draw(len(rows))
-        PERSON_WITH_ID.insert_new([[pk, *row] for pk, row in zip(ids, rows, strict=True)])
+        self.backend.insert_new(
+            PERSON_WITH_ID, [[pk, *row] for pk, row in zip(ids, rows, strict=True)]
+        )
         for pk, row in zip(ids, rows, strict=True):
             self.fresh_links.extend((pk, school) for school in links[row[SOURCED_ID]])
 
@@ -332,20 +308,14 @@ class PersonWriter:
             row[USERNAME] = alt
 
     def _upsert(self, rows: list[list], links: dict[str, list[int]], new=frozenset()) -> None:
-        returned = PERSON.upsert(rows, returning=("id", "sourced_id"))
+        returned = self.backend.upsert(PERSON, rows, returning=("id", "sourced_id"))
         school_links_replace(
+            self.backend,
             pairs=[(pk, links[sid]) for pk, sid in returned],
             new={pk for pk, sid in returned if sid in new},
         )
 
-    def finish(self) -> None:
-        self.known = None
-        school_links_insert(self.fresh_links)
+    def finish_writes(self) -> None:
+        school_links_insert(self.backend, self.fresh_links)
         self.fresh_links = []
         self.safeguard.finish_updates(apply=self._upsert)
-        if not self.ctx.settings.archive_missing:
-            return
-        if self.ctx.full:
-            self.safeguard.archive_missing(keep=self.seen - self.leavers)
-        elif self.leavers:
-            self.safeguard.archive_listed(self.leavers)

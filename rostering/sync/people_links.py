@@ -3,9 +3,9 @@
 from collections.abc import Iterator
 
 from rostering.models.people import Person, PersonSchool
+from rostering.sync.backends.base import WriteBackend
 from rostering.sync.context import RunContext
-from rostering.sync.copy_stream import stream_rows
-from rostering.sync.upsert import rows_delete, rows_streamed, rows_upsert
+from rostering.sync.upsert import rows_delete, rows_streamed
 
 USERNAME = 8  # index of "username" in people.COLUMNS
 SOURCED_ID = 2
@@ -46,7 +46,7 @@ def usernames_resolve(*, ctx: RunContext, rows: list[list]) -> Iterator[tuple[li
 
 
 def school_links_replace(
-    *, pairs: list[tuple[int, list[int]]], new: set[int] = frozenset()
+    backend: WriteBackend, *, pairs: list[tuple[int, list[int]]], new: set[int] = frozenset()
 ) -> None:
     """Sets each person's vendor schools to exactly the given ones (`new`: people created
     just now, who have no links to remove)."""
@@ -56,7 +56,7 @@ def school_links_replace(
     old = [pk for pk, _ in pairs if pk not in new]
     if old:
         rows_delete(table=table, column="person_id", values=old)
-    rows_upsert(
+    backend.rows_upsert(
         table=table,
         columns=PERSON_SCHOOL_COLUMNS,
         rows=[(pk, school) for pk, schools in pairs for school in schools],
@@ -65,13 +65,8 @@ def school_links_replace(
     )
 
 
-def school_links_insert(pairs: list[tuple[int, int]]) -> None:
+def school_links_insert(backend: WriteBackend, pairs: list[tuple[int, int]]) -> None:
     """Links of people created in this run (none of them can exist yet)."""
-    if not pairs:
-        return
-    table = PersonSchool._meta.db_table
-    if not stream_rows(table, PERSON_SCHOOL_COLUMNS, pairs):
-        rows_upsert(
-            table=table, columns=PERSON_SCHOOL_COLUMNS, rows=pairs,
-            conflict=PERSON_SCHOOL_COLUMNS, update=(),
-        )  # fmt: skip
+    backend.rows_insert_new(
+        table=PersonSchool._meta.db_table, columns=PERSON_SCHOOL_COLUMNS, rows=pairs
+    )

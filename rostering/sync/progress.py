@@ -16,8 +16,18 @@ class Progress:
     numbers invisible until commit.
     """
 
-    def __init__(self, run: SyncRun, *, interval: float = 1.0, enabled: bool = True):
+    def __init__(
+        self,
+        run: SyncRun,
+        *,
+        interval: float = 1.0,
+        enabled: bool = True,
+        threads_write: bool = True,
+    ):
         self.run = run
+        # False where the database has a single writer (SQLite): a reading thread must
+        # never wait for it, so only the run's own thread writes progress.
+        self.threads_write = threads_write
         self.interval = interval
         self.enabled = enabled
         self.processed = 0
@@ -42,8 +52,8 @@ class Progress:
         now = time.monotonic()
         if not self.enabled or db.in_atomic_block:
             return
-        if db.vendor == "sqlite" and threading.get_ident() != self._owner:
-            return  # SQLite has one writer: the reading thread must never wait for it
+        if not self.threads_write and threading.get_ident() != self._owner:
+            return
         if not force and now - self._last_write < self.interval:
             return
         self._last_write = now

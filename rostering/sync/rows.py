@@ -1,7 +1,13 @@
-"""The generic writer for class-side tables: terms, courses, sections, enrollments,
-guardians. (People have their own writer: usernames, skip/update, update safeguard.)"""
+"""The writer every table's rows go through: one change-detection loop.
 
-from collections.abc import Callable
+A part's pages arrive as records; each becomes rows with a key and a content hash.
+Rows whose hash the table already holds write nothing; new rows go in (COPY where the
+backend can), changed and restored rows are upserted; finish() checks the links the
+rows made and archives the rows the SIS no longer lists. People add their own
+screening, usernames and school links on top (people.PersonWriter).
+"""
+
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -11,13 +17,17 @@ from django.db import connection as db
 
 from rostering.models.people import RosterStatus
 from rostering.sync import issues
+from rostering.sync.backends.base import WriteBackend
 from rostering.sync.context import RunContext
 from rostering.sync.counts import Counts
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
 from rostering.sync.safeguard import Safeguard
-from rostering.sync.upsert import TableSpec, rows_select
+from rostering.sync.upsert import TableSpec
+
+# What the database holds for an incoming row: (id, content_hash, status, *extra).
+STORED_HASH, STORED_STATUS = 1, 2
 
 
 @dataclass(frozen=True)
@@ -35,13 +45,15 @@ MISSING_REFERENCES = (
 )
 
 
-def references_verify(spec: TableSpec, linked: dict[Reference, set[int]]) -> None:
+def references_verify(
+    backend: WriteBackend, spec: TableSpec, linked: dict[Reference, set[int]]
+) -> None:
     """Raises IntegrityError (the file is rolled back) if a row this run wrote links to a
     row that does not exist: one look-up of the distinct ids, not a check per row."""
     for ref, ids in linked.items():
         if not ids:
             continue
-        found = rows_select(
+        found = backend.select_in(
             sql=f"SELECT id FROM {ref.table} WHERE id IN ({{marks}})", params=[], values=list(ids)
         )
         missing = ids - {row[0] for row in found}
@@ -55,21 +67,32 @@ def references_verify(spec: TableSpec, linked: dict[Reference, set[int]]) -> Non
 # list when the builder already counted the record as skipped or failed.
 Builder = Callable[[Any], list[list]]
 BOOKKEEPING = ("district_id", "status", "content_hash", "created_at", "updated_at")
+# (what the caller writes, its key, its content hash), and what changed of them:
+# (what the caller writes, its content hash, the stored row or None when it is new).
+Item = tuple[Any, tuple, str]
+Change = tuple[Any, str, tuple | None]
 
 
 class RowWriter:
+    """Writes one part's rows into its table; `finish()` ends the part."""
+
+    # Stored columns a subclass needs besides (id, content_hash, status).
+    stored_extra: tuple[str, ...] = ()
+
     def __init__(
         self,
         *,
         ctx: RunContext,
         spec: TableSpec,
-        build: Builder,
+        build: Builder | None,
         issues_: IssueCollector,
         counts: Counts,
         archive: bool = True,
         references: tuple[Reference, ...] = (),
+        role: str | None = None,
     ):
         self.ctx, self.spec, self.build = ctx, spec, build
+        self.backend = ctx.backend
         self.issues, self.counts, self.archive = issues_, counts, archive
         # Ids this run's rows link to, by link column, checked by finish().
         self.linked = {ref: set() for ref in references}
@@ -85,22 +108,23 @@ class RowWriter:
             "created_at": ctx.now,
             "updated_at": ctx.now,
         }
-        self.keys = [self.data_columns.index(c) for c in spec.conflict if c != "district_id"]
-        self.sid = self.data_columns.index("sourced_id")
+        key_columns = spec.key_columns
+        self.key_sid = key_columns.index("sourced_id")
+        keys = [self.data_columns.index(c) for c in key_columns]
         # Keyed by sourcedId alone, a row's key is its id: seen_ids tells repeats, and a
         # second set of 600,000 keys is not kept (composite keys need their own).
-        self.single_key = self.keys == [self.sid]
-        self.key_of = _key_function(self.keys)
+        self.single_key = key_columns == ("sourced_id",)
+        self.key_of = _key_function(keys)
         self.seen: set[tuple] = set()
         self.known: KnownRows | None = None
         self.seen_ids: set[str] = set()
         self.leavers: set[str] = set()
         self.safeguard = Safeguard(
-            ctx=ctx, spec=spec, role=None, counts=counts, record=issues_.record
+            ctx=ctx, spec=spec, role=role, counts=counts, record=issues_.record
         )
-        key_sql = ", ".join(c for c in spec.conflict if c != "district_id")
+        selected = ", ".join((*key_columns, "id", "content_hash", "status", *self.stored_extra))
         self.existing_sql = (
-            f"SELECT {key_sql}, id, content_hash, status FROM {spec.table} "
+            f"SELECT {selected} FROM {spec.table} "
             "WHERE district_id = %s AND sourced_id IN ({marks})"
         )
 
@@ -108,6 +132,61 @@ class RowWriter:
         self.counts.failed += 1
         self.issues.add(kind, sourced_id=sourced_id, field=field, record=record, **values)
 
+    # The change-detection loop, shared by every writer -------------------------------
+    def known_load(self) -> KnownRows:
+        """What the table holds (keys and content hashes), loaded on first use."""
+        if self.known is None:
+            self.known = known_rows(
+                full=self.ctx.full,
+                table=self.spec.table,
+                district_id=self.ctx.district_id,
+                key_columns=self.spec.key_columns,
+            )
+        return self.known
+
+    def _stored(self, keys: Sequence[tuple]) -> dict[tuple, tuple]:
+        """The stored row of each key that may exist, in one look-up."""
+        if not keys:
+            return {}
+        sid = self.key_sid
+        found = self.backend.select_in(
+            sql=self.existing_sql,
+            params=[self.ctx.district_id],
+            values=sorted({key[sid] for key in keys}),
+        )
+        n = len(self.spec.key_columns)
+        return {tuple(row[:n]): row[n:] for row in found}
+
+    def changes(self, items: list[Item]) -> list[Change]:
+        """The items that are not unchanged, in order, each with its stored row (None when
+        it is new); unchanged ones are counted. Only rows that may exist are looked up."""
+        known = self.known_load()
+        unchanged, is_new = known.unchanged, known.is_new
+        candidates, maybe_stored = [], []
+        same = 0
+        for item in items:
+            if unchanged(item[1], item[2]):
+                same += 1
+                continue
+            candidates.append(item)
+            if not is_new(item[1]):
+                maybe_stored.append(item[1])
+        stored_rows = self._stored(maybe_stored)
+        found = []
+        for payload, key, digest in candidates:
+            stored = stored_rows.get(key)
+            if (
+                stored is not None
+                and stored[STORED_HASH] == digest
+                and (stored[STORED_STATUS] != RosterStatus.ARCHIVED)
+            ):
+                same += 1
+                continue
+            found.append((payload, digest, stored))
+        self.counts.unchanged += same
+        return found
+
+    # Class-side rows -----------------------------------------------------------------
     def apply_page(self, records: list, problems: list) -> None:
         self.counts.received += len(records) + len(problems)
         issues.problems_report(problems, self.fail)
@@ -132,7 +211,7 @@ class RowWriter:
                     continue
                 if not self.single_key:
                     self.seen.add(key)
-                rows.append((data, key))
+                rows.append((data, key, content_hash(data)))
         if rows:
             self._write(rows)
 
@@ -142,68 +221,39 @@ class RowWriter:
             [*data, b["district_id"], b["status"], digest, b["created_at"], b["updated_at"]]
         )
 
-    def _existing(self, rows: list[list]) -> dict[tuple, tuple]:
-        """(id, hash, status) by key, looked up only for rows that may exist."""
-        if not rows:
-            return {}
-        found = rows_select(
-            sql=self.existing_sql,
-            params=[self.ctx.district_id],
-            values=sorted({r[self.sid] for r in rows}),
-        )
-        n = len(self.keys)
-        return {tuple(row[:n]): row[n:] for row in found}
-
-    def _write(self, rows: list[tuple[list, tuple]]) -> None:
-        """Writes (data, key) pairs: new ones, changed ones and restored ones."""
-        known = self.known or self._load_known()
-        candidates, maybe_existing = [], []
-        for data, key in rows:
-            digest = content_hash(data)
-            if known.unchanged(key, digest):
-                self.counts.unchanged += 1
-                continue
-            candidates.append((data, key, digest))
-            if not known.is_new(key):
-                maybe_existing.append(data)
-        existing = self._existing(maybe_existing)
+    def _write(self, rows: list[Item]) -> None:
+        """Writes new, changed and restored rows."""
         creates, writes = [], []
-        for data, key, digest in candidates:
-            found = existing.get(key)
-            if found is None:
+        for data, digest, stored in self.changes(rows):
+            if stored is None:
                 self.counts.created += 1
                 creates.append(self._full_row(data, digest))
                 continue
-            if found[2] == RosterStatus.ARCHIVED:
+            if stored[STORED_STATUS] == RosterStatus.ARCHIVED:
                 self.counts.restored += 1
-            elif found[1] == digest:
-                self.counts.unchanged += 1
-                continue
             else:
                 self.counts.updated += 1
             writes.append(self._full_row(data, digest))
         # This writer alone writes its table in this run, and `seen` stops a key from
         # coming twice: rows not found are certainly new.
-        self.spec.insert_new(creates)
-        self.spec.upsert(writes)
+        self.backend.insert_new(self.spec, creates)
+        self.backend.upsert(self.spec, writes)
         for ref, index in self.linked_index:
             pick = itemgetter(index)
             self.linked[ref].update(map(pick, creates))
             self.linked[ref].update(map(pick, writes))
 
-    def _load_known(self) -> KnownRows:
-        key_columns = tuple(c for c in self.spec.conflict if c != "district_id")
-        self.known = known_rows(
-            full=self.ctx.full,
-            table=self.spec.table,
-            district_id=self.ctx.district_id,
-            key_columns=key_columns,
-        )
-        return self.known
-
+    # The end of a part ---------------------------------------------------------------
     def finish(self) -> None:
         self.known = None
-        references_verify(self.spec, self.linked)
+        self.finish_writes()
+        self.leavers_archive()
+
+    def finish_writes(self) -> None:
+        references_verify(self.backend, self.spec, self.linked)
+
+    def leavers_archive(self) -> None:
+        """Archives what the SIS no longer lists (a full run) or marked to be deleted."""
         if not (self.archive and self.ctx.settings.archive_missing):
             return
         if self.ctx.full:

@@ -2,11 +2,9 @@
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db import connection as db_connection
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -15,11 +13,11 @@ from connections.models import Connection
 from connections.services import connection_client
 from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
 from rostering.schools import sis_schools_refresh
+from rostering.sync.backends import write_backend
 from rostering.sync.context import RunContext, SchoolScope
-from rostering.sync.files import file_apply, file_fetch, file_parts
+from rostering.sync.files import file_parts
 from rostering.sync.progress import Progress
 from rostering.sync.report import RunReport, run_report
-from rostering.sync.streaming import PageReader, file_apply_streamed
 from rostering.sync.tuning import import_tuning
 from sis.errors import SisError
 from sis.records import Role
@@ -132,10 +130,8 @@ def _run_files(ctx: RunContext) -> None:
     ctx.unavailable_roles |= {role for role, disabled in off.items() if disabled}
     plan = list(file_parts(settings).items())
     records = {kind: ImportRecord.objects.create(run=ctx.run, kind=kind) for kind, _ in plan}
-    if db_connection.vendor == "postgresql":
-        _files_streamed(ctx, plan, records)
-    else:
-        _files_spooled(ctx, plan, records)
+    with ctx.backend.file_writer(ctx=ctx, plan=plan) as (apply, skip):
+        _files_apply(ctx, plan, records, apply=apply, skip=skip)
 
 
 def _file_ended(ctx: RunContext, kind: str, record: ImportRecord) -> bool:
@@ -146,28 +142,6 @@ def _file_ended(ctx: RunContext, kind: str, record: ImportRecord) -> bool:
     ctx.unavailable_roles |= set(FILE_ROLES.get(kind, ()))
     ctx.username_owners = None  # it may hold names the rolled-back file gave out
     return kind == ImportRecord.Kind.CLASSES
-
-
-def _files_streamed(ctx: RunContext, plan: list, records: dict) -> None:
-    """PostgreSQL: each file written as its pages arrive (see streaming.py)."""
-    with PageReader(ctx=ctx, plan=plan) as reader:
-
-        def apply(index: int, parts: list, record: ImportRecord) -> ImportRecord:
-            return file_apply_streamed(
-                ctx=ctx, record=record, reader=reader, file_index=index, parts=parts
-            )
-
-        _files_apply(ctx, plan, records, apply=apply, skip=partial(reader.file_end, skip=True))
-
-
-def _files_spooled(ctx: RunContext, plan: list, records: dict) -> None:
-    """SQLite: each file read whole into a spool, then written. SQLite has a single
-    writer, which the writing transaction holds; reading first keeps it short."""
-
-    def apply(index: int, parts: list, record: ImportRecord) -> ImportRecord:
-        return file_apply(ctx=ctx, record=record, fetched=file_fetch(ctx=ctx, parts=parts))
-
-    _files_apply(ctx, plan, records, apply=apply, skip=lambda index: None)
 
 
 def _files_apply(ctx: RunContext, plan: list, records: dict, *, apply, skip) -> None:
@@ -198,15 +172,17 @@ def _final_status(run: SyncRun) -> str:
 
 
 def _context(run: SyncRun, client, *, progress: bool) -> RunContext:
+    backend = write_backend()
     return RunContext(
         run=run,
         settings=sync_settings_for(connection=run.connection),
         client=client,
         scope=_scope(run.connection),
-        progress=Progress(run, enabled=progress),
+        progress=Progress(run, enabled=progress, threads_write=backend.threads_write_progress),
         now=timezone.now(),
         full=run.mode == SyncRun.Mode.FULL,
         since=run.since,
+        backend=backend,
     )
 
 

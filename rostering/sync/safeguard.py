@@ -8,7 +8,7 @@ from rostering.models.people import RosterStatus
 from rostering.models.sync import HeldChange, ImportRecord
 from rostering.sync.context import RunContext
 from rostering.sync.counts import Counts
-from rostering.sync.upsert import TableSpec, rows_select
+from rostering.sync.upsert import TableSpec
 
 # Changes this small never hold, however small the district.
 MIN_HELD_CHANGES = 5
@@ -126,7 +126,8 @@ class Safeguard:
         where, params = self._scope_sql()
         table = self.spec.table
         sql = f"SELECT id, sourced_id FROM {table} WHERE {where} AND sourced_id IN ({{marks}})"
-        self._archive(rows_select(sql=sql, params=params, values=sorted(sourced_ids)))
+        found = self.ctx.backend.select_in(sql=sql, params=params, values=sorted(sourced_ids))
+        self._archive(found)
 
     def _archive(self, rows: list[tuple[int, str]]) -> None:
         if not rows:

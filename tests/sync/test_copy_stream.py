@@ -90,12 +90,12 @@ def test_a_refused_stream_fails_its_file_only(sis, connection, monkeypatch):
     pull(connection)
     # The enrollments writer believes every row new: its stream repeats existing keys,
     # and the database refuses the COPY when it ends.
-    load_known = RowWriter._load_known
+    load_known = RowWriter.known_load
 
     def known(writer):
         return _EverythingNew() if writer.spec is ENROLLMENT else load_known(writer)
 
-    monkeypatch.setattr(RowWriter, "_load_known", known)
+    monkeypatch.setattr(RowWriter, "known_load", known)
     run = pull(connection)
     enrollments = record(run, "enrollments")
     assert enrollments.status == RunStatus.ERROR

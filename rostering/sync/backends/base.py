@@ -1,0 +1,105 @@
+"""What the import engine needs from a database, whichever it is."""
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+
+from django.db import transaction
+
+from rostering.sync.upsert import TableSpec, conflict_sql, returning_sql
+
+Adapter = tuple[int, Callable]
+# apply(file_index, parts, record) -> record, and skip(file_index): what a run's files
+# are written with (see WriteBackend.file_writer).
+FileApply = Callable
+FileSkip = Callable[[int], None]
+
+
+class WriteBackend:
+    """How rows reach one kind of database. Chosen once per run (or per approval) by
+    `write_backend()`; the writers call only these methods, never the database vendor.
+
+    Subclasses implement the raw operations (`_upsert_rows`, `select_in`, `adapters`)
+    and may override the faster paths (`insert_new`, `rows_insert_new`, `part_scope`).
+    """
+
+    name = ""
+    # New people get their ids drawn ahead from the table's sequence (no RETURNING).
+    draws_ids = False
+    # A thread other than the run's own may write progress rows while the run writes.
+    threads_write_progress = True
+
+    # The files of a run -------------------------------------------------------------
+    @contextmanager
+    def file_writer(self, *, ctx, plan: list) -> Iterator[tuple[FileApply, FileSkip]]:
+        """(apply, skip) for the plan's files, in order: apply(index, parts, record)
+        writes one file in one transaction and returns its record; skip(index) passes
+        over a file that will not be written."""
+        raise NotImplementedError
+        yield
+
+    def part_scope(self) -> AbstractContextManager:
+        """Wraps the writing of one part of a file (its pages and its finish())."""
+        return nullcontext()
+
+    # Rows ---------------------------------------------------------------------------
+    def adapters(self, spec: TableSpec) -> list[Adapter]:
+        """(column index, value -> database value) for the columns that need it."""
+        raise NotImplementedError
+
+    def prepared(self, spec: TableSpec, rows: Sequence[Sequence]) -> list[list]:
+        adapters = self.adapters(spec)
+        prepared = []
+        for row in rows:
+            row = list(row)
+            for i, adapt in adapters:
+                row[i] = adapt(row[i])
+            prepared.append(row)
+        return prepared
+
+    def upsert(
+        self, spec: TableSpec, rows: Sequence[Sequence], *, returning: Sequence[str] = ()
+    ) -> list[tuple]:
+        """Inserts the spec's rows, updating those whose conflict key exists."""
+        return self.rows_upsert(
+            table=spec.table,
+            columns=spec.columns,
+            rows=self.prepared(spec, rows),
+            conflict=spec.conflict,
+            update=spec.update_columns,
+            returning=returning,
+        )
+
+    def insert_new(self, spec: TableSpec, rows: Sequence[Sequence]) -> None:
+        """Writes rows known not to exist yet (by default as an upsert)."""
+        self.upsert(spec, rows)
+
+    def rows_upsert(
+        self,
+        *,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence],
+        conflict: Sequence[str],
+        update: Sequence[str],
+        returning: Sequence[str] = (),
+    ) -> list[tuple]:
+        """Inserts ready rows, updating `update` columns where `conflict` columns exist.
+
+        Rows must not repeat a conflict key. Runs in a transaction (a savepoint when one
+        is open): all of the rows land, or none."""
+        if not rows:
+            return []
+        tail = conflict_sql(conflict, update) + returning_sql(returning)
+        with transaction.atomic():
+            return self._upsert_rows(table, columns, rows, tail, bool(returning))
+
+    def rows_insert_new(self, *, table: str, columns: Sequence[str], rows: Sequence) -> None:
+        """Ready rows of a table without a spec (links) that cannot exist yet."""
+        self.rows_upsert(table=table, columns=columns, rows=rows, conflict=columns, update=())
+
+    def _upsert_rows(self, table, columns, rows, tail: str, returns: bool) -> list[tuple]:
+        raise NotImplementedError
+
+    def select_in(self, *, sql: str, params: Sequence, values: Sequence) -> list[tuple]:
+        """Runs `sql`, which ends in `IN ({marks})`, over `values` (in chunks)."""
+        raise NotImplementedError
