@@ -76,9 +76,11 @@ def fetch_all(*, connection) -> dict:
 
 
 def pull(*, connection, mode: str):
-    from rostering.sync.runs import sync_run_start
+    from rostering.imports import sync_run_start
 
-    return sync_run_start(connection=connection, actor=None, mode=mode)
+    return sync_run_start(
+        connection=connection, actor=None, mode=mode, trigger="command", inline=True
+    )
 
 
 def pull_outcome(*, run) -> dict:

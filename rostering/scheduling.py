@@ -1,4 +1,4 @@
-"""Daily schedules, queued pulls, pause periods, stale runs and housekeeping.
+"""Daily schedules, pause periods and housekeeping (imports start in rostering.imports).
 
 django-q2 runs DAILY schedules in the cluster's TIME_ZONE (UTC), so across a
 daylight-saving change its "+1 day" lands an hour off the district's local time.
@@ -13,41 +13,22 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_q.models import Schedule
-from django_q.tasks import async_task
 
 from connections.models import Connection
+from rostering.imports import sync_run_start, sync_runs_recover_stale
 from rostering.models import ImportIssue, RunStatus, SchedulePause, SyncRun, SyncSettings
-from rostering.models.sync import ACTIVE_RUN_STATUSES
 from rostering.notifications import sync_run_notify
-from rostering.sync.runs import (
-    ConnectionBusy,
-    ConnectionDisabled,
-    sync_run_create,
-    sync_run_execute,
-)
+from rostering.sync.runs import ConnectionBusy, ConnectionDisabled
 
 logger = logging.getLogger(__name__)
 
 SCHEDULE_PREFIX = "autoroster-import-"
 SCHEDULED_IMPORT_TASK = "rostering.tasks.scheduled_import"
-RUN_TASK = "rostering.tasks.sync_run_execute_task"
 
 RUN_PAUSED = "Skipped: daily imports are paused from {start} to {end}{reason}."
-RUN_STALE = (
-    "The worker stopped reporting for {minutes} minutes (it may have been restarted or "
-    "killed); the import was marked ERROR so that the connection can import again."
-)
-RUN_NEVER_STARTED = (
-    "No worker picked this import up within {minutes} minutes; it was marked ERROR so "
-    "that the connection can import again. Is the task cluster (qcluster) running?"
-)
-ENQUEUE_FAILED = "The import could not be handed to the task queue ({error}); pull again."
 
 
 def schedule_name_for(connection_id: int) -> str:
@@ -147,50 +128,6 @@ def sync_run_skip(*, connection: Connection, reason: str, now: datetime.datetime
     )
 
 
-def _task_enqueue(run_id: int) -> None:
-    try:
-        task_id = async_task(RUN_TASK, run_id, task_name=f"autoroster-run-{run_id}")
-    except Exception as exc:
-        logger.exception("could not queue import #%s", run_id)
-        SyncRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-            status=RunStatus.ERROR,
-            message=ENQUEUE_FAILED.format(error=exc),
-            finished_at=timezone.now(),
-        )
-        return
-    SyncRun.objects.filter(pk=run_id).update(task_id=task_id or "")
-
-
-def sync_run_enqueue(
-    *,
-    connection: Connection,
-    actor: AbstractBaseUser | None,
-    trigger: str,
-    mode: str = SyncRun.Mode.FULL,
-) -> SyncRun:
-    """Creates a queued run and hands it to a worker once the transaction commits.
-
-    Raises ConnectionBusy / ConnectionDisabled like sync_run_create; a run whose
-    worker died is released first.
-    """
-    for stale in sync_runs_recover_stale(now=timezone.now(), connection=connection):
-        transaction.on_commit(partial(sync_run_notify, run=stale))
-    run = sync_run_create(connection=connection, actor=actor, trigger=trigger, mode=mode)
-    transaction.on_commit(partial(_task_enqueue, run.pk))
-    return run
-
-
-def sync_run_process(*, run: SyncRun) -> SyncRun:
-    """What a worker does with a queued run: execute it, then e-mail the summary."""
-    if run.status != RunStatus.QUEUED:
-        # Recovered as stale while it waited, or a duplicate delivery of the task.
-        logger.warning("import #%s is %s, not queued; not running it", run.pk, run.status)
-        return run
-    run = sync_run_execute(run=run)
-    sync_run_notify(run=run)
-    return run
-
-
 def _pause_reason(pause: SchedulePause) -> str:
     return RUN_PAUSED.format(
         start=f"{pause.start_date:%b %-d, %Y}",
@@ -212,52 +149,9 @@ def connection_scheduled_import(
     if pause is not None:
         return sync_run_skip(connection=connection, reason=_pause_reason(pause), now=now)
     try:
-        return sync_run_enqueue(connection=connection, actor=None, trigger=SyncRun.Trigger.SCHEDULE)
+        return sync_run_start(connection=connection, actor=None, trigger=SyncRun.Trigger.SCHEDULE)
     except (ConnectionBusy, ConnectionDisabled) as exc:
         return sync_run_skip(connection=connection, reason=f"Skipped: {exc}", now=now)
-
-
-def _stale_reason(run: SyncRun) -> str:
-    if run.status == RunStatus.RUNNING:
-        return RUN_STALE.format(minutes=settings.SYNC_STALE_AFTER_SECONDS // 60)
-    return RUN_NEVER_STARTED.format(minutes=settings.SYNC_QUEUED_STALE_AFTER_SECONDS // 60)
-
-
-def sync_runs_recover_stale(
-    *, now: datetime.datetime, connection: Connection | None = None
-) -> list[SyncRun]:
-    """Marks runs whose worker went silent as ERROR, which frees their connection.
-
-    Running: no heartbeat for SYNC_STALE_AFTER_SECONDS. Queued: not picked up for
-    SYNC_QUEUED_STALE_AFTER_SECONDS (a busy queue may legitimately hold runs longer
-    than a heartbeat interval).
-    """
-    running_before = now - datetime.timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
-    queued_before = now - datetime.timedelta(seconds=settings.SYNC_QUEUED_STALE_AFTER_SECONDS)
-    stale = SyncRun.objects.annotate(
-        last_sign=Coalesce("heartbeat_at", "started_at", "created_at")
-    ).filter(
-        Q(status=RunStatus.RUNNING, last_sign__lt=running_before)
-        | Q(status=RunStatus.QUEUED, created_at__lt=queued_before)
-    )
-    if connection is not None:
-        stale = stale.filter(connection=connection)
-    recovered = []
-    for run in stale:
-        reason = _stale_reason(run)
-        with transaction.atomic():
-            changed = SyncRun.objects.filter(pk=run.pk, status=run.status).update(
-                status=RunStatus.ERROR, message=reason, stage="", finished_at=now
-            )
-            if changed:
-                run.records.filter(status__in=ACTIVE_RUN_STATUSES).update(
-                    status=RunStatus.ERROR, message=reason, finished_at=now
-                )
-        if changed:
-            logger.warning("import #%s was stale: %s", run.pk, reason)
-            run.refresh_from_db()
-            recovered.append(run)
-    return recovered
 
 
 def import_issues_prune(*, now: datetime.datetime) -> int:

@@ -6,8 +6,9 @@ from dataclasses import asdict
 from django.utils import timezone
 
 from connections.models import Connection
+from rostering.imports import sync_run_process
 from rostering.models import SyncRun
-from rostering.scheduling import connection_scheduled_import, housekeeping_run, sync_run_process
+from rostering.scheduling import connection_scheduled_import, housekeeping_run
 
 logger = logging.getLogger(__name__)
 

@@ -23,12 +23,12 @@ from rostering.connection_settings import (
     schedule_pause_save,
     sync_settings_update,
 )
+from rostering.imports import sync_run_start
 from rostering.models import RunStatus, SchedulePause, SyncRun, SyncSettings
 from rostering.scheduling import (
     SCHEDULE_PREFIX,
     connection_schedule_sync,
     schedule_name_for,
-    sync_run_enqueue,
 )
 from rostering.sync.runs import ConnectionBusy, ConnectionDisabled
 
@@ -306,7 +306,7 @@ class ConnectionRunsAdminMixin:
 
     def _pull_one(self, request, connection) -> SyncRun | None:
         try:
-            run = sync_run_enqueue(
+            run = sync_run_start(
                 connection=connection, actor=request.user, trigger=SyncRun.Trigger.MANUAL
             )
         except (ConnectionBusy, ConnectionDisabled) as exc:

@@ -17,7 +17,6 @@ from rostering.sync.backends import write_backend
 from rostering.sync.context import RunContext, SchoolScope
 from rostering.sync.files import file_parts
 from rostering.sync.progress import Progress
-from rostering.sync.report import RunReport, run_report
 from rostering.sync.tuning import import_tuning
 from sis.errors import SisError
 from sis.records import Role
@@ -214,35 +213,3 @@ def sync_run_execute(*, run: SyncRun, progress: bool = True) -> SyncRun:
     run.stage = ""
     run.save(update_fields=["status", "message", "finished_at", "stage", "mode", "since"])
     return run
-
-
-def sync_run_start(
-    *,
-    connection: Connection,
-    actor: AbstractBaseUser | None,
-    trigger: str = SyncRun.Trigger.COMMAND,
-    mode: str = SyncRun.Mode.FULL,
-) -> SyncRun:
-    """Creates a run and executes it now (the CLI); refuses a busy connection."""
-    run = sync_run_create(connection=connection, actor=actor, trigger=trigger, mode=mode)
-    return sync_run_execute(run=run)
-
-
-class _DryRunRollback(Exception):
-    pass
-
-
-def sync_run_dry(*, connection: Connection, mode: str = SyncRun.Mode.FULL):
-    """What a pull would change, computed in a transaction that is rolled back."""
-    report: RunReport | None = None
-    try:
-        with transaction.atomic():
-            run = sync_run_create(
-                connection=connection, actor=None, trigger=SyncRun.Trigger.COMMAND, mode=mode
-            )
-            run = sync_run_execute(run=run, progress=False)
-            report = run_report(run=run)
-            raise _DryRunRollback
-    except _DryRunRollback:
-        pass
-    return report

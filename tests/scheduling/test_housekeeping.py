@@ -9,17 +9,19 @@ from django.core import mail
 from django.utils import timezone
 from django_q.models import Schedule
 
+from rostering.imports import (
+    RUN_NEVER_STARTED,
+    RUN_STALE,
+    sync_run_start,
+    sync_runs_recover_stale,
+)
 from rostering.models import ImportIssue, ImportRecord, RunStatus, SchedulePause, SyncRun
 from rostering.scheduling import (
-    RUN_NEVER_STARTED,
     RUN_PAUSED,
-    RUN_STALE,
     SCHEDULED_IMPORT_TASK,
     connection_scheduled_import,
     housekeeping_run,
     schedule_name_for,
-    sync_run_enqueue,
-    sync_runs_recover_stale,
 )
 from rostering.sync.runs import CONNECTION_BUSY, ConnectionBusy, sync_run_create
 from rostering.tasks import housekeeping
@@ -86,7 +88,7 @@ def test_stale_run_recovery_releases_the_connection(
         sync_run_create(connection=sis_connection, actor=None, trigger="manual", mode="full")
     # Enqueueing recovers the stale run first, so the Pull goes through.
     with django_capture_on_commit_callbacks(execute=True):
-        run = sync_run_enqueue(connection=sis_connection, actor=None, trigger="manual")
+        run = sync_run_start(connection=sis_connection, actor=None, trigger="manual")
     stale.refresh_from_db()
     assert stale.status == RunStatus.ERROR
     assert stale.message == RUN_STALE.format(minutes=10)

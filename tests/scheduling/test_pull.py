@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rostering.admin.runs import PULL_NOT_MANAGER, PULL_QUEUED
+from rostering.imports import sync_run_start
 from rostering.models import Membership, RunStatus, SyncRun
-from rostering.scheduling import connection_scheduled_import, sync_run_enqueue
+from rostering.scheduling import connection_scheduled_import
 from rostering.sync.runs import CONNECTION_BUSY, CONNECTION_DISABLED
 from rostering.tasks import scheduled_import
 from tests.factories import ConnectionFactory, MembershipFactory, SyncRunFactory
@@ -134,10 +135,10 @@ def test_enqueue_hands_the_run_to_the_queue_only_after_commit(
 ):
     sent = []
     monkeypatch.setattr(
-        "rostering.scheduling.async_task", lambda func, run_id, **kw: sent.append(run_id) or "t-1"
+        "rostering.imports.async_task", lambda func, run_id, **kw: sent.append(run_id) or "t-1"
     )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run = sync_run_enqueue(connection=sis_connection, actor=None, trigger="manual")
+        run = sync_run_start(connection=sis_connection, actor=None, trigger="manual")
         assert sent == []
     for callback in callbacks:
         callback()
@@ -151,10 +152,10 @@ def test_a_queue_failure_marks_the_run_error(
     def broken(*args, **kwargs):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr("rostering.scheduling.async_task", broken)
+    monkeypatch.setattr("rostering.imports.async_task", broken)
     with django_capture_on_commit_callbacks(execute=True):
-        run = sync_run_enqueue(connection=sis_connection, actor=None, trigger="manual")
+        run = sync_run_start(connection=sis_connection, actor=None, trigger="manual")
     run.refresh_from_db()
     assert run.status == RunStatus.ERROR and "redis is down" in run.message
     # The connection is free again.
-    sync_run_enqueue(connection=sis_connection, actor=None, trigger="manual")
+    sync_run_start(connection=sis_connection, actor=None, trigger="manual")

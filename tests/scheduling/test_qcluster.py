@@ -25,8 +25,8 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 WAIT_SECONDS = 60
 ENQUEUE = (
     "from connections.models import Connection;"
-    "from rostering.scheduling import sync_run_enqueue;"
-    "run = sync_run_enqueue(connection=Connection.objects.get(pk={pk}), actor=None,"
+    "from rostering.imports import sync_run_start;"
+    "run = sync_run_start(connection=Connection.objects.get(pk={pk}), actor=None,"
     " trigger='manual');"
     "print('RUN', run.pk)"
 )

@@ -4,8 +4,8 @@ import re
 
 from django.db import connection as db
 
+from rostering.imports import sync_run_start
 from rostering.models import ImportRecord, RunStatus
-from rostering.sync.runs import sync_run_start
 
 ROSTER_TABLES = (
     "rostering_person",
@@ -20,7 +20,8 @@ WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|COPY)\b", re.IGNORECASE)
 
 
 def pull(connection, **kwargs):
-    return sync_run_start(connection=connection, actor=None, **kwargs)
+    kwargs.setdefault("trigger", "command")
+    return sync_run_start(connection=connection, actor=None, inline=True, **kwargs)
 
 
 def record(run, kind: str) -> ImportRecord:

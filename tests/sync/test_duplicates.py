@@ -9,6 +9,7 @@ from rostering.models import Enrollment, ImportIssue, Person, School, SisSchool
 from rostering.sync import runs
 from sis.records import Entity, Role, SisClass, SisEnrollment, SisPage, SisPerson
 from tests.factories import ConnectionFactory
+from tests.sync.helpers import pull
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -72,7 +73,7 @@ def connection(monkeypatch, district):
 
 
 def test_repeated_sourced_ids_land_once_and_are_reported(connection):
-    run = runs.sync_run_start(connection=connection, actor=None)
+    run = pull(connection)
     assert Person.objects.get(sourced_id="1").given_name == "Ana"  # the first row wins
     assert Person.objects.filter(role="student").count() == 2
     assert Enrollment.objects.count() == 2

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from rostering.demo import demo_connection_seed, demo_seed
+from rostering.imports import sync_run_start
 from rostering.models import SyncRun
 
 SANDBOX_PORT = 8765
@@ -47,15 +48,13 @@ class Command(BaseCommand):
         raise SystemExit("The sandbox SIS did not start; see its messages above.")
 
     def _seed_sandbox_connection(self, seed, base_url: str, info: dict) -> None:
-        from rostering.scheduling import sync_run_enqueue
-
         credentials = info["credentials"]
         connection, _ = demo_connection_seed(
             district=seed.district, base_url=base_url, client_id=credentials["client_id"],
             secret=credentials["client_secret"],
         )  # fmt: skip
         if not SyncRun.objects.filter(connection=connection).exists():
-            sync_run_enqueue(connection=connection, actor=None, trigger=SyncRun.Trigger.MANUAL)
+            sync_run_start(connection=connection, actor=None, trigger=SyncRun.Trigger.MANUAL)
         self.stdout.write(f"Sandbox Aeries SIS: {base_url} ({info['district']})")
         self.stdout.write(f"  Consumer ID {credentials['client_id']}")
         self.stdout.write(f"  connection '{connection.name}' seeded; a first import is queued")

@@ -3,9 +3,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.management.arguments import connection_argument_add, connection_from_options
+from rostering.imports import sync_run_preview, sync_run_start
 from rostering.models import ImportRecord, SyncRun
 from rostering.sync.report import run_report
-from rostering.sync.runs import ConnectionBusy, ConnectionDisabled, sync_run_dry, sync_run_start
+from rostering.sync.runs import ConnectionBusy, ConnectionDisabled
 
 ROW_COUNTS = [name for name in ImportRecord.COUNT_FIELDS if not name.startswith("held_")]
 
@@ -35,10 +36,14 @@ class Command(BaseCommand):
         mode = options["mode"] or SyncRun.Mode.FULL
         try:
             if options["dry_run"]:
-                report = sync_run_dry(connection=connection, mode=mode)
+                report = sync_run_preview(connection=connection, actor=None, mode=mode)
             else:
                 run = sync_run_start(
-                    connection=connection, actor=None, mode=mode, trigger=SyncRun.Trigger.COMMAND
+                    connection=connection,
+                    actor=None,
+                    mode=mode,
+                    trigger=SyncRun.Trigger.COMMAND,
+                    inline=True,
                 )
                 report = run_report(run=run)
         except (ConnectionBusy, ConnectionDisabled) as exc:
