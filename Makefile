@@ -1,10 +1,13 @@
-# Two commands on a fresh machine: `make demo` and `make test`.
+# On a fresh machine: `make demo`, `make test` (`make test-pg` on the local PostgreSQL).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+# pytest-xdist: one test process per CPU keeps the suite to a few minutes.
+PYTEST_ARGS ?= -n auto
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test test-pg lint format bench clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +20,10 @@ demo: $(STAMP)
 
 test: $(STAMP) lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL (the machines' local server; CI runs both).
+test-pg: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(MAKE) test
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -41,3 +41,32 @@ def sis(sandbox_sis_factory):  # noqa: F811
 @pytest.fixture
 def connection(db, sis):
     return connect(sis)
+
+
+@pytest.fixture
+def engine_ctx(db):
+    """A run's context without a SIS: for unit tests of the writers and safeguards."""
+    from django.utils import timezone
+
+    from rostering.sync.backends import write_backend
+    from rostering.sync.context import RunContext, SchoolScope
+    from rostering.sync.progress import Progress
+    from tests.factories import SyncRunFactory
+
+    def make(*, full: bool = True, **settings) -> RunContext:
+        run = SyncRunFactory()
+        sync_settings, _ = SyncSettings.objects.update_or_create(
+            connection=run.connection, defaults=settings
+        )
+        return RunContext(
+            run=run,
+            settings=sync_settings,
+            client=None,
+            scope=SchoolScope(known=frozenset(), mapped={}),
+            progress=Progress(run, enabled=False),
+            now=timezone.now(),
+            full=full,
+            backend=write_backend(),
+        )
+
+    return make
