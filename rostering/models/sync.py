@@ -164,6 +164,10 @@ class ImportRecord(models.Model):
     failed = models.PositiveIntegerField(default=0)
     held_updates = models.PositiveIntegerField(default=0)
     held_archives = models.PositiveIntegerField(default=0)
+    # {reason code: rows} of `skipped` (rostering.sync.counts.SKIP_REASONS).
+    skipped_reasons = models.JSONField(default=dict, blank=True)
+    # {part label: its counts}, e.g. students and parent contacts of the students file.
+    part_counts = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -3,6 +3,7 @@
 from rostering.models.classes import AcademicSession, Course, Section
 from rostering.sync import issues
 from rostering.sync.context import RunContext
+from rostering.sync.counts import SKIP_SCHOOL_NOT_MAPPED
 from rostering.sync.rows import RowWriter, id_map
 from rostering.sync.upsert import TableSpec
 from sis.records import SisClass, SisCourse, SisTerm
@@ -70,7 +71,7 @@ def term_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     def build(term: SisTerm) -> list[list]:
         school = term.school_sourced_id
         if school and school in ctx.scope.known and school not in ctx.scope.mapped:
-            counts.skipped += 1  # a term of an unmapped school
+            counts.skip(SKIP_SCHOOL_NOT_MAPPED)  # a term of an unmapped school
             return []
         return [
             [
@@ -122,7 +123,7 @@ def section_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         school = ctx.scope.mapped.get(sis_school or "")
         if school is None:
             if sis_school in ctx.scope.known:
-                counts.skipped += 1
+                counts.skip(SKIP_SCHOOL_NOT_MAPPED)
                 ctx.not_imported_sections.add(section.sourced_id)
             else:
                 writer.fail(

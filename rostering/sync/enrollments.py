@@ -4,6 +4,12 @@ from rostering.models.classes import Enrollment
 from rostering.sync import issues
 from rostering.sync.classes import _BOOK, _FIXED, _TIMES, SECTION
 from rostering.sync.context import RunContext
+from rostering.sync.counts import (
+    SKIP_LINKED_NOT_IMPORTED,
+    SKIP_NOT_IN_DELTA,
+    SKIP_ROLE_NOT_SYNCED,
+    SKIP_SCHOOL_NOT_MAPPED,
+)
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import TableSpec
@@ -24,27 +30,28 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     sections = id_map(table=SECTION.table, district_id=ctx.district_id)
     people = id_map(table=PERSON.table, district_id=ctx.district_id)
 
-    def skip() -> list[list]:
-        counts.skipped += 1
+    def skip(reason: str) -> list[list]:
+        counts.skip(reason)
         return []
 
     def build(e: SisEnrollment) -> list[list]:
         section = sections.get(e.class_sourced_id)
         if section is None:
-            if e.class_sourced_id in ctx.not_imported_sections or not ctx.full:
-                return skip()
+            if e.class_sourced_id in ctx.not_imported_sections:
+                return skip(SKIP_SCHOOL_NOT_MAPPED)
+            if not ctx.full:
+                return skip(SKIP_NOT_IN_DELTA)
             writer.fail(e.sourced_id, issues.UNKNOWN_SECTION, "class", e, value=e.class_sourced_id)
             return []
         person = people.get(e.user_sourced_id)
         if person is None:
             role = ONEROSTER_PERSON_ROLES.get(e.role)
-            if (
-                e.user_sourced_id in ctx.not_imported
-                or role is None
-                or role in ctx.unavailable_roles
-                or not ctx.full
-            ):
-                return skip()
+            if e.user_sourced_id in ctx.not_imported:
+                return skip(SKIP_LINKED_NOT_IMPORTED)
+            if role is None or role in ctx.unavailable_roles:
+                return skip(SKIP_ROLE_NOT_SYNCED)
+            if not ctx.full:
+                return skip(SKIP_NOT_IN_DELTA)
             writer.fail(e.sourced_id, issues.UNKNOWN_PERSON, "user", e, value=e.user_sourced_id)
             return []
         return [[e.sourced_id, section, person, e.role[:16], e.primary, e.begin_date, e.end_date]]

@@ -108,25 +108,44 @@ class FileUnreadable(Exception):
     """A required part of the file could not be read from the SIS (its message says why)."""
 
 
-def part_write(*, ctx: RunContext, part: Part, pages, issues: IssueCollector, counts: Counts):
+@dataclass
+class FileCounts:
+    """A file's counts, and each of its parts' (students and parent contacts)."""
+
+    total: Counts = field(default_factory=Counts)
+    parts: dict[str, dict] = field(default_factory=dict)
+
+    def add(self, part: "Part", counts: Counts) -> None:
+        self.total.add(counts)
+        self.parts[part.label] = counts.as_dict()
+
+    def add_to(self, record: ImportRecord) -> None:
+        self.total.add_to(record)
+        record.part_counts = {**(record.part_counts or {}), **self.parts}
+
+
+def part_write(*, ctx: RunContext, part: Part, pages, issues: IssueCollector) -> Counts:
     """Writes one part's pages through its writer (inside the file's transaction), in
-    the write backend's scope for a part (one open COPY on PostgreSQL)."""
+    the write backend's scope for a part (one open COPY on PostgreSQL); its counts."""
+    counts = Counts()
     writer = part.writer(ctx=ctx, issues_=issues, counts=counts)
     with ctx.backend.part_scope():
         for records, problems in pages:
             writer.apply_page(records, problems)
             issues.flush()
         writer.finish()
+    return counts
 
 
 def apply_outcome(
-    *, record: ImportRecord, counts: Counts, notes: list[str], write: Callable[[], None]
+    *, record: ImportRecord, counts: FileCounts, notes: list[str], write: Callable[[], None]
 ) -> ImportRecord:
     """Runs a file's `write` and records how it ended: Completed, Completed with ERROR
     (rows failed or held, or notes), or ERROR (unreadable, or refused by the database)."""
     try:
         write()
-        failed = counts.failed or counts.held_updates or counts.held_archives or notes
+        total = counts.total
+        failed = total.failed or total.held_updates or total.held_archives or notes
         record.status = RunStatus.COMPLETED_WITH_ERROR if failed else RunStatus.COMPLETED
         counts.add_to(record)
     except FileUnreadable as exc:
@@ -142,7 +161,7 @@ def apply_outcome(
 
 def file_apply(*, ctx: RunContext, record: ImportRecord, fetched: Fetched) -> ImportRecord:
     """Writes a fetched (spooled) file in one transaction."""
-    counts, notes = Counts(), list(fetched.notes)
+    counts, notes = FileCounts(), list(fetched.notes)
     record.started_at = fetched.started_at
 
     def write() -> None:
@@ -152,7 +171,7 @@ def file_apply(*, ctx: RunContext, record: ImportRecord, fetched: Fetched) -> Im
         ctx.progress.start_stage(f"Writing {record.get_kind_display().lower()}")
         with transaction.atomic():
             for part, spool in fetched.spools:
-                part_write(ctx=ctx, part=part, pages=spool.pages(), issues=issues, counts=counts)
+                counts.add(part, part_write(ctx=ctx, part=part, pages=spool.pages(), issues=issues))
             issues.flush()
 
     try:

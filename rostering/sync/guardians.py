@@ -5,6 +5,12 @@ from rostering.models.sync import SyncSettings
 from rostering.sync import issues
 from rostering.sync.classes import _TIMES
 from rostering.sync.context import RunContext
+from rostering.sync.counts import (
+    SKIP_LINKED_NOT_IMPORTED,
+    SKIP_NO_STUDENT,
+    SKIP_NOT_IN_DELTA,
+    SKIP_NOT_PRIMARY,
+)
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import TableSpec
@@ -52,8 +58,10 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     def student_of(c: SisContact, student_sid: str) -> int | None:
         student = students.get(student_sid)
         if student is None:
-            if student_sid in ctx.not_imported or not ctx.full:
-                counts.skipped += 1
+            if student_sid in ctx.not_imported:
+                counts.skip(SKIP_LINKED_NOT_IMPORTED)
+            elif not ctx.full:
+                counts.skip(SKIP_NOT_IN_DELTA)
             else:
                 writer.fail(c.sourced_id, issues.UNKNOWN_STUDENT, "student", c, value=student_sid)
         return student
@@ -62,8 +70,11 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         linked = (
             [c.student_sourced_id] if c.student_sourced_id else ctx.agents.get(c.sourced_id, [])
         )
-        if not linked or (primary_only and not c.primary):
-            counts.skipped += 1
+        if not linked:
+            counts.skip(SKIP_NO_STUDENT)
+            return []
+        if primary_only and not c.primary:
+            counts.skip(SKIP_NOT_PRIMARY)
             return []
         ids = [s for s in (student_of(c, sid) for sid in linked) if s is not None]
         if not ids:

@@ -10,7 +10,12 @@ from django.db import connection as db
 from rostering.models.people import Person, RosterStatus
 from rostering.sync import issues
 from rostering.sync.context import RunContext
-from rostering.sync.counts import Counts
+from rostering.sync.counts import (
+    SKIP_EXISTING_ACCOUNT,
+    SKIP_SCHOOL_NOT_MAPPED,
+    SKIP_TOBEDELETED,
+    Counts,
+)
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
@@ -189,7 +194,7 @@ class PersonWriter(RowWriter):
         if person.status == Status.TOBEDELETED:
             self.leavers.add(sid)
             self.ctx.not_imported.add(sid)
-            self.counts.skipped += 1
+            self.counts.skip(SKIP_TOBEDELETED)
             return False
         findings = person_findings(person, scope=self.ctx.scope)
         if any(f.blocking for f in findings):
@@ -200,7 +205,7 @@ class PersonWriter(RowWriter):
             person.school_sourced_ids
         ):
             self.ctx.not_imported.add(sid)
-            self.counts.skipped += 1  # every school of the person is unmapped
+            self.counts.skip(SKIP_SCHOOL_NOT_MAPPED)  # every school of theirs is unmapped
             return False
         for finding in findings:
             self.issues.add(
@@ -271,7 +276,7 @@ class PersonWriter(RowWriter):
             elif archived:
                 self.counts.restored += 1
             elif self.ctx.settings.existing_accounts == "skip":
-                self.counts.skipped += 1
+                self.counts.skip(SKIP_EXISTING_ACCOUNT)
                 continue
             links[person.sourced_id] = school_ids
             row = self._row(person, school_ids, digest, next(passwords))

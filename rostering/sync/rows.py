@@ -19,7 +19,7 @@ from rostering.models.people import RosterStatus
 from rostering.sync import issues
 from rostering.sync.backends.base import WriteBackend
 from rostering.sync.context import RunContext
-from rostering.sync.counts import Counts
+from rostering.sync.counts import SKIP_TOBEDELETED, Counts
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
@@ -196,7 +196,7 @@ class RowWriter:
             self.seen_ids.add(record.sourced_id)
             if record.status == "tobedeleted":
                 self.leavers.add(record.sourced_id)
-                self.counts.skipped += 1
+                self.counts.skip(SKIP_TOBEDELETED)
                 continue
             for data in self.build(record):
                 key = self.key_of(data)

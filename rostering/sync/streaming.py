@@ -11,7 +11,6 @@ read before writing (SQLite's way, in files.py). An optional part (parent contac
 that cannot be read is rolled back to its savepoint, and the rest of the file lands.
 """
 
-import dataclasses
 import logging
 import queue
 import threading
@@ -24,9 +23,9 @@ from django.utils import timezone
 
 from rostering.models.sync import ImportRecord
 from rostering.sync.context import RunContext
-from rostering.sync.counts import Counts
 from rostering.sync.files import (
     OPTIONAL_PART_FAILED,
+    FileCounts,
     FileUnreadable,
     Part,
     apply_outcome,
@@ -152,16 +151,14 @@ class PageReader:
             pass
 
 
-def _optional_part_write(ctx, part, pages, issues, counts, notes) -> None:
+def _optional_part_write(ctx, part, pages, issues, counts: FileCounts, notes) -> None:
     """Writes an optional part under a savepoint: unreadable, it is undone and noted."""
-    before = dataclasses.replace(counts), issues.errors, issues.warnings
+    before = issues.errors, issues.warnings
     try:
         with transaction.atomic():
-            part_write(ctx=ctx, part=part, pages=pages, issues=issues, counts=counts)
+            counts.add(part, part_write(ctx=ctx, part=part, pages=pages, issues=issues))
     except FileUnreadable as exc:
-        saved, issues.errors, issues.warnings = before
-        for f in dataclasses.fields(counts):
-            setattr(counts, f.name, getattr(saved, f.name))
+        issues.errors, issues.warnings = before
         issues.pending = []
         notes.append(OPTIONAL_PART_FAILED.format(label=part.label.capitalize(), error=exc))
 
@@ -171,7 +168,7 @@ def file_apply_streamed(
 ) -> ImportRecord:
     """Writes one file from the reader in one transaction, as file_apply does a spooled
     one; the record ends Completed, Completed with ERROR or ERROR."""
-    counts, notes = Counts(), []
+    counts, notes = FileCounts(), []
     record.started_at = timezone.now()
 
     def write() -> None:
@@ -183,7 +180,8 @@ def file_apply_streamed(
                     if part.optional:
                         _optional_part_write(ctx, part, pages, issues, counts, notes)
                     else:
-                        part_write(ctx=ctx, part=part, pages=pages, issues=issues, counts=counts)
+                        written = part_write(ctx=ctx, part=part, pages=pages, issues=issues)
+                        counts.add(part, written)
                 issues.flush()
         except (FileUnreadable, DatabaseError):
             reader.file_end(file_index, skip=True)  # the run goes on with the next file
