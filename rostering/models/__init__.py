@@ -1,3 +1,4 @@
+from rostering.models.changes import RosterChange
 from rostering.models.classes import AcademicSession, Course, Enrollment, Section
 from rostering.models.district import District, Membership, School
 from rostering.models.people import Guardian, Person, PersonRole, PersonSchool, RosterStatus
@@ -25,6 +26,7 @@ __all__ = [
     "Person",
     "PersonRole",
     "PersonSchool",
+    "RosterChange",
     "RosterStatus",
     "RunStatus",
     "SchedulePause",

@@ -23,6 +23,8 @@ class RosterRow(models.Model):
     content_hash = models.CharField(max_length=32, editable=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # The import that created the row (no constraint: runs may be pruned before rows).
+    created_run_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True

@@ -56,6 +56,8 @@ class Person(models.Model):
     sis_modified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # The import that created the row (no constraint: runs may be pruned before rows).
+    created_run_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "person"
@@ -122,6 +124,8 @@ class Guardian(models.Model):
     content_hash = models.CharField(max_length=32, editable=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # The import that created the row (no constraint: runs may be pruned before rows).
+    created_run_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["student", "order"]

@@ -5,12 +5,12 @@ from rostering.sync import issues
 from rostering.sync.context import RunContext
 from rostering.sync.counts import SKIP_SCHOOL_NOT_MAPPED
 from rostering.sync.rows import RowWriter, id_map
-from rostering.sync.upsert import TableSpec
+from rostering.sync.upsert import RUN_COLUMN, TableSpec
 from sis.records import SisClass, SisCourse, SisTerm
 
 STAFF_PREFIX = "TCH_"
 _BOOK = ("district_id", "sourced_id", "status", "content_hash", "created_at", "updated_at")
-_FIXED = frozenset({"district_id", "sourced_id", "created_at"})
+_FIXED = frozenset({"district_id", "sourced_id", "created_at", RUN_COLUMN})
 _TIMES = frozenset({"created_at", "updated_at"})
 
 TERM = TableSpec(
@@ -25,6 +25,7 @@ TERM = TableSpec(
         "school_id",
         "parent_sourced_id",
         "school_year",
+        RUN_COLUMN,
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
@@ -34,7 +35,7 @@ TERM = TableSpec(
 COURSE = TableSpec(
     name="course",
     table=Course._meta.db_table,
-    columns=(*_BOOK, "title", "course_code", "school_id", "grades"),
+    columns=(*_BOOK, "title", "course_code", "school_id", "grades", RUN_COLUMN),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
     datetime_columns=_TIMES,
@@ -55,6 +56,7 @@ SECTION = TableSpec(
         "subjects",
         "periods",
         "location",
+        RUN_COLUMN,
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,

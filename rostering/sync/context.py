@@ -6,6 +6,7 @@ from typing import Any
 
 from rostering.models.sync import SyncRun, SyncSettings
 from rostering.sync.backends.base import WriteBackend
+from rostering.sync.changes import ChangeLog
 from rostering.sync.progress import Progress
 
 
@@ -30,6 +31,7 @@ class RunContext:
     now: datetime
     full: bool
     backend: WriteBackend
+    changes: ChangeLog
     since: datetime | None = None
     # People in the feeds that were not imported (skipped or failed): their
     # enrollments and contacts are skipped, not reported as unknown.

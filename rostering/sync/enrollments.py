@@ -12,13 +12,17 @@ from rostering.sync.counts import (
 )
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
-from rostering.sync.upsert import TableSpec
+from rostering.sync.upsert import RUN_COLUMN, TableSpec
 from sis.records import ONEROSTER_PERSON_ROLES, SisEnrollment
 
 ENROLLMENT = TableSpec(
     name="enrollment",
     table=Enrollment._meta.db_table,
-    columns=(*_BOOK, "section_id", "person_id", "role", "primary", "begin_date", "end_date"),
+    columns=(
+        *_BOOK,
+        *("section_id", "person_id", "role", "primary", "begin_date", "end_date"),
+        RUN_COLUMN,
+    ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
     datetime_columns=_TIMES,

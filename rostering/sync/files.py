@@ -129,11 +129,17 @@ def part_write(*, ctx: RunContext, part: Part, pages, issues: IssueCollector) ->
     the write backend's scope for a part (one open COPY on PostgreSQL); its counts."""
     counts = Counts()
     writer = part.writer(ctx=ctx, issues_=issues, counts=counts)
-    with ctx.backend.part_scope():
-        for records, problems in pages:
-            writer.apply_page(records, problems)
-            issues.flush()
-        writer.finish()
+    try:
+        with ctx.backend.part_scope():
+            for records, problems in pages:
+                writer.apply_page(records, problems)
+                issues.flush()
+                ctx.changes.flush()
+            writer.finish()
+            ctx.changes.flush()
+    except BaseException:
+        ctx.changes.discard()  # what it noted is rolled back with the part
+        raise
     return counts
 
 

@@ -13,7 +13,7 @@ from rostering.sync.counts import (
 )
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
-from rostering.sync.upsert import TableSpec
+from rostering.sync.upsert import RUN_COLUMN, TableSpec
 from rostering.sync.validation import EMAIL
 from sis.records import SisContact
 
@@ -35,9 +35,12 @@ GUARDIAN = TableSpec(
         "relationship",
         "primary",
         "order",
+        RUN_COLUMN,
     ),
     conflict=("district_id", "sourced_id", "student_id"),
-    fixed_on_update=frozenset({"district_id", "student_id", "sourced_id", "created_at"}),
+    fixed_on_update=frozenset(
+        {"district_id", "student_id", "sourced_id", "created_at", RUN_COLUMN}
+    ),
     datetime_columns=_TIMES,
 )
 

@@ -22,6 +22,7 @@ from django.utils.text import capfirst
 from audit.models import AuditEvent
 from audit.services import audit_record
 from rostering.models import Enrollment, Guardian, Person, School, Section
+from rostering.models.changes import RosterChange
 from rostering.models.people import RosterStatus
 from rostering.models.sync import (
     ACTIVE_RUN_STATUSES,
@@ -32,6 +33,7 @@ from rostering.models.sync import (
 )
 from rostering.sync.backends import write_backend
 from rostering.sync.backends.base import WriteBackend
+from rostering.sync.changes import UNCOMPARED, ChangeLog, row_diff
 from rostering.sync.classes import SECTION
 from rostering.sync.enrollments import ENROLLMENT
 from rostering.sync.guardians import GUARDIAN
@@ -57,10 +59,6 @@ HELD_NOUNS = {
     GUARDIAN.name: ("parent contact", "parent contacts"),
 }
 BATCH = 2000
-# Columns that are bookkeeping, not something a reviewer decides on.
-UNCOMPARED = frozenset(
-    {"district_id", "password", "content_hash", "created_at", "updated_at", "sis_modified_at"}
-)
 
 NOTHING_HELD = "Import #{run} ({kind}) has no held changes waiting for approval."
 HELD_RUN_ACTIVE = (
@@ -131,7 +129,29 @@ def held_changes_superseded_by(*, record: ImportRecord) -> int | None:
     return newer.order_by("-run_id").values_list("run_id", flat=True).first()
 
 
+def _stored_rows(backend: WriteBackend, spec: TableSpec, district_id: int, sourced_ids) -> dict:
+    """key -> (id, *row) of the stored rows with these sourcedIds."""
+    keys = spec.key_columns
+    sql = (f"SELECT {spec.select_list(*keys, 'id')} FROM {spec.table} "
+           "WHERE district_id = %s AND sourced_id IN ({marks})")  # fmt: skip
+    found = backend.select_in(sql=sql, params=[district_id], values=sorted(set(sourced_ids)))
+    return {tuple(r[: len(keys)]): r[len(keys) :] for r in found}
+
+
+def _updates_note(log: ChangeLog, record, spec: TableSpec, stored: dict, rows: list) -> None:
+    """What each approved update changed, against the row as it is now."""
+    key_index = [spec.index(c) for c in spec.key_columns]
+    for row in rows:
+        found = stored.get(tuple(row[i] for i in key_index))
+        if found is not None:
+            before, after = row_diff(spec, found[1:], row)
+            log.add(record_id=record.pk, table=spec.name, row_id=found[0],
+                    sourced_id=row[spec.index("sourced_id")],
+                    action=RosterChange.Action.UPDATED, before=before, after=after)  # fmt: skip
+
+
 def _updates_apply(backend: WriteBackend, record: ImportRecord, held: list[HeldChange], now) -> int:
+    log = ChangeLog(run_id=record.run_id, district_id=record.run.district_id, now=now)
     by_table: dict[str, list[HeldChange]] = {}
     for change in held:
         by_table.setdefault(change.table, []).append(change)
@@ -143,6 +163,11 @@ def _updates_apply(backend: WriteBackend, record: ImportRecord, held: list[HeldC
         rows = [spec.decode(change.payload["row"]) for change in changes]
         for row in rows:
             row[spec.index("updated_at")] = now
+        stored = _stored_rows(
+            backend, spec, record.run.district_id, [c.sourced_id for c in changes]
+        )
+        _updates_note(log, record, spec, stored, rows)
+        log.flush()
         if spec is not PERSON:
             backend.upsert(spec, rows)
             continue
@@ -158,6 +183,7 @@ def _archives_apply(
     backend: WriteBackend, record: ImportRecord, held: list[HeldChange], now
 ) -> int:
     """Archives the held rows that are still active; returns how many were archived."""
+    log = ChangeLog(run_id=record.run_id, district_id=record.run.district_id, now=now)
     archived = 0
     by_table: dict[tuple[str, str], list[int]] = {}
     for change in held:
@@ -165,10 +191,12 @@ def _archives_apply(
         by_table.setdefault((change.table, reason), []).append(change.payload["id"])
     for (table, reason), ids in by_table.items():
         spec = HELD_SPECS[table]
-        sql = f"SELECT id FROM {spec.table} WHERE {ACTIVE_IDS_WHERE}"
+        sql = f"SELECT id, sourced_id FROM {spec.table} WHERE {ACTIVE_IDS_WHERE}"
         params = [record.run.district_id, RosterStatus.ACTIVE]
-        active = [pk for (pk,) in backend.select_in(sql=sql, params=params, values=ids)]
-        archived += rows_archive(spec=spec, ids=active, now=now, reason=reason)
+        active = [(pk, sid) for pk, sid in backend.select_in(sql=sql, params=params, values=ids)]
+        archived += rows_archive(spec=spec, ids=[pk for pk, _ in active], now=now, reason=reason)
+        log.archived(record_id=record.pk, table=spec.name, rows=active, reason=reason)
+    log.flush()
     return archived
 
 

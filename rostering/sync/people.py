@@ -25,7 +25,7 @@ from rostering.sync.people_links import (
     usernames_resolve,
 )
 from rostering.sync.rows import STORED_STATUS, RowWriter
-from rostering.sync.upsert import TableSpec
+from rostering.sync.upsert import RUN_COLUMN, TableSpec
 from rostering.sync.validation import is_district_wide, person_findings
 from sis.records import SisPerson, Status
 
@@ -56,9 +56,10 @@ PERSON = TableSpec(
         "sis_modified_at",
         "created_at",
         "updated_at",
+        RUN_COLUMN,
     ),
     conflict=("district_id", "sourced_id"),
-    fixed_on_update=frozenset({"district_id", "sourced_id", "password", "created_at"}),
+    fixed_on_update=frozenset({"district_id", "sourced_id", "password", "created_at", RUN_COLUMN}),
     json_columns=frozenset({"user_ids", "grades", "sis_school_ids"}),
     datetime_columns=frozenset({"archived_at", "sis_modified_at", "created_at", "updated_at"}),
     archive_columns=("status", "archived_at", "archive_reason", "updated_at"),
@@ -151,8 +152,6 @@ def person_hash(person: SisPerson, school_ids: list[int]) -> str:
 class PersonWriter(RowWriter):
     """Applies one role's pages; `finish()` applies or holds updates, then archives."""
 
-    stored_extra = ("username",)
-
     def __init__(self, *, ctx: RunContext, role: str, issues_: IssueCollector, counts: Counts):
         super().__init__(
             ctx=ctx, spec=PERSON, build=None, issues_=issues_, counts=counts, role=role
@@ -160,6 +159,9 @@ class PersonWriter(RowWriter):
         self.role = role
         self.fresh_ids = ctx_fresh_people(ctx)
         self.fresh_links: list[tuple[int, int]] = []
+        # sourcedId -> the stored row of a person about to be updated or restored: the
+        # change is noted when the row is written (held updates never are).
+        self.stored_of: dict[str, tuple] = {}
 
     def known_load(self) -> KnownRows:
         """One table for every role file of the run: loaded once, kept for the run."""
@@ -257,6 +259,7 @@ class PersonWriter(RowWriter):
             person.date_last_modified,
             now,
             now,
+            self.ctx.run.pk,
         ]
 
     def _write(self, people: list[SisPerson]) -> None:
@@ -280,6 +283,8 @@ class PersonWriter(RowWriter):
                 continue
             links[person.sourced_id] = school_ids
             row = self._row(person, school_ids, digest, next(passwords))
+            if stored is not None:
+                self.stored_of[person.sourced_id] = stored
             (updates if stored is not None and not archived else writes).append(row)
         self._resolve_usernames(writes + updates)
         fresh, others = [], []
@@ -313,6 +318,10 @@ class PersonWriter(RowWriter):
             row[USERNAME] = alt
 
     def _upsert(self, rows: list[list], links: dict[str, list[int]], new=frozenset()) -> None:
+        for row in rows:
+            stored = self.stored_of.pop(row[SOURCED_ID], None)
+            if stored is not None:
+                self.change_note(stored, row)
         returned = self.backend.upsert(PERSON, rows, returning=("id", "sourced_id"))
         school_links_replace(
             self.backend,
@@ -324,3 +333,4 @@ class PersonWriter(RowWriter):
         school_links_insert(self.backend, self.fresh_links)
         self.fresh_links = []
         self.safeguard.finish_updates(apply=self._upsert)
+        self.stored_of = {}  # held updates: noted when a manager approves them

@@ -15,19 +15,22 @@ from typing import Any
 from django.db import IntegrityError
 from django.db import connection as db
 
+from rostering.models.changes import RosterChange
 from rostering.models.people import RosterStatus
 from rostering.sync import issues
 from rostering.sync.backends.base import WriteBackend
+from rostering.sync.changes import row_diff
 from rostering.sync.context import RunContext
 from rostering.sync.counts import SKIP_TOBEDELETED, Counts
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
 from rostering.sync.safeguard import Safeguard
-from rostering.sync.upsert import TableSpec
+from rostering.sync.upsert import RUN_COLUMN, TableSpec
 
-# What the database holds for an incoming row: (id, content_hash, status, *extra).
-STORED_HASH, STORED_STATUS = 1, 2
+# What the database holds for an incoming row: (id, content_hash, status, *the row in
+# the spec's column order).
+STORED_ID, STORED_HASH, STORED_STATUS, STORED_ROW = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def references_verify(
 # Builds the rows (values without bookkeeping columns) for one record; an empty
 # list when the builder already counted the record as skipped or failed.
 Builder = Callable[[Any], list[list]]
-BOOKKEEPING = ("district_id", "status", "content_hash", "created_at", "updated_at")
+BOOKKEEPING = ("district_id", "status", "content_hash", "created_at", "updated_at", RUN_COLUMN)
 # (what the caller writes, its key, its content hash), and what changed of them:
 # (what the caller writes, its content hash, the stored row or None when it is new).
 Item = tuple[Any, tuple, str]
@@ -75,9 +78,6 @@ Change = tuple[Any, str, tuple | None]
 
 class RowWriter:
     """Writes one part's rows into its table; `finish()` ends the part."""
-
-    # Stored columns a subclass needs besides (id, content_hash, status).
-    stored_extra: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -102,14 +102,11 @@ class RowWriter:
         # followed by the bookkeeping ones (itemgetter: one C call per row).
         sources = [*self.data_columns, *BOOKKEEPING]
         self._pick = itemgetter(*[sources.index(c) for c in spec.columns])
-        self._bookkeeping = {
-            "district_id": ctx.district_id,
-            "status": str(RosterStatus.ACTIVE),
-            "created_at": ctx.now,
-            "updated_at": ctx.now,
-        }
+        self._bookkeeping = (ctx.district_id, str(RosterStatus.ACTIVE), ctx.now, ctx.now,
+                             ctx.run.pk)  # fmt: skip
         key_columns = spec.key_columns
         self.key_sid = key_columns.index("sourced_id")
+        self.row_sid = spec.index("sourced_id")
         keys = [self.data_columns.index(c) for c in key_columns]
         # Keyed by sourcedId alone, a row's key is its id: seen_ids tells repeats, and a
         # second set of 600,000 keys is not kept (composite keys need their own).
@@ -122,7 +119,7 @@ class RowWriter:
         self.safeguard = Safeguard(
             ctx=ctx, spec=spec, role=role, counts=counts, record=issues_.record
         )
-        selected = ", ".join((*key_columns, "id", "content_hash", "status", *self.stored_extra))
+        selected = spec.select_list(*key_columns, "id", "content_hash", "status")
         self.existing_sql = (
             f"SELECT {selected} FROM {spec.table} "
             "WHERE district_id = %s AND sourced_id IN ({marks})"
@@ -216,24 +213,38 @@ class RowWriter:
             self._write(rows)
 
     def _full_row(self, data: list, digest: str) -> tuple:
-        b = self._bookkeeping
-        return self._pick(
-            [*data, b["district_id"], b["status"], digest, b["created_at"], b["updated_at"]]
+        district_id, status, created_at, updated_at, run_id = self._bookkeeping
+        return self._pick([*data, district_id, status, digest, created_at, updated_at, run_id])
+
+    def change_note(self, stored: tuple, row: Sequence) -> None:
+        """Notes in the run's change log what an updated or restored row held before."""
+        before, after = row_diff(self.spec, stored[STORED_ROW:], row)
+        restored = stored[STORED_STATUS] == RosterStatus.ARCHIVED
+        self.ctx.changes.add(
+            record_id=self.issues.record.pk,
+            table=self.spec.name,
+            row_id=stored[STORED_ID],
+            sourced_id=row[self.row_sid],
+            action=RosterChange.Action.RESTORED if restored else RosterChange.Action.UPDATED,
+            before=before,
+            after=after,
         )
 
     def _write(self, rows: list[Item]) -> None:
         """Writes new, changed and restored rows."""
         creates, writes = [], []
         for data, digest, stored in self.changes(rows):
+            row = self._full_row(data, digest)
             if stored is None:
                 self.counts.created += 1
-                creates.append(self._full_row(data, digest))
+                creates.append(row)
                 continue
             if stored[STORED_STATUS] == RosterStatus.ARCHIVED:
                 self.counts.restored += 1
             else:
                 self.counts.updated += 1
-            writes.append(self._full_row(data, digest))
+            self.change_note(stored, row)
+            writes.append(row)
         # This writer alone writes its table in this run, and `seen` stops a key from
         # coming twice: rows not found are certainly new.
         self.backend.insert_new(self.spec, creates)

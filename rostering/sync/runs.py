@@ -14,6 +14,7 @@ from connections.services import connection_client
 from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
 from rostering.schools import sis_schools_refresh
 from rostering.sync.backends import write_backend
+from rostering.sync.changes import ChangeLog
 from rostering.sync.context import RunContext, SchoolScope
 from rostering.sync.files import file_parts
 from rostering.sync.progress import Progress
@@ -171,17 +172,18 @@ def _final_status(run: SyncRun) -> str:
 
 
 def _context(run: SyncRun, client, *, progress: bool) -> RunContext:
-    backend = write_backend()
+    backend, now = write_backend(), timezone.now()
     return RunContext(
         run=run,
         settings=sync_settings_for(connection=run.connection),
         client=client,
         scope=_scope(run.connection),
         progress=Progress(run, enabled=progress, threads_write=backend.threads_write_progress),
-        now=timezone.now(),
+        now=now,
         full=run.mode == SyncRun.Mode.FULL,
         since=run.since,
         backend=backend,
+        changes=ChangeLog(run_id=run.pk, district_id=run.district_id, now=now),
     )
 
 

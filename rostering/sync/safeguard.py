@@ -152,6 +152,8 @@ class Safeguard:
         self.counts.archived += rows_archive(
             spec=self.spec, ids=[pk for pk, _ in rows], now=self.ctx.now, reason=self.reason
         )
+        self.ctx.changes.archived(record_id=self.record.pk, table=self.spec.name, rows=rows,
+                                  reason=self.reason)  # fmt: skip
 
 
 def rows_archive(*, spec: TableSpec, ids: list[int], now, reason: str) -> int:

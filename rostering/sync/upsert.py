@@ -12,6 +12,8 @@ from django.db import connection
 
 # SQLite allows 32,766 bound parameters per statement; PostgreSQL 65,535.
 MAX_PARAMS = 30_000
+# Every roster table's last column: the run that created the row (insert only).
+RUN_COLUMN = "created_run_id"
 
 
 def chunks(rows: Sequence, size: int) -> Iterable[Sequence]:
@@ -81,6 +83,12 @@ class TableSpec:
     def index(self, column: str) -> int:
         return self.columns.index(column)
 
+    def select_list(self, *leading: str) -> str:
+        """The quoted column list `leading…, every column` ("primary" and "order" are
+        SQL words)."""
+        qn = connection.ops.quote_name
+        return ", ".join(qn(c) for c in (*leading, *self.columns))
+
     def encode(self, row: Sequence) -> dict:
         """A JSON-safe copy of a row (for held changes)."""
         return json.loads(
@@ -88,7 +96,7 @@ class TableSpec:
         )
 
     def decode(self, payload: dict) -> list:
-        row = [payload[c] for c in self.columns]
+        row = [payload.get(c) for c in self.columns]  # held before a column was added: None
         for i, column in enumerate(self.columns):
             if row[i] is not None and column in self.datetime_columns:
                 row[i] = datetime.fromisoformat(row[i].replace("Z", "+00:00"))

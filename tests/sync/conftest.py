@@ -49,6 +49,7 @@ def engine_ctx(db):
     from django.utils import timezone
 
     from rostering.sync.backends import write_backend
+    from rostering.sync.changes import ChangeLog
     from rostering.sync.context import RunContext, SchoolScope
     from rostering.sync.progress import Progress
     from tests.factories import SyncRunFactory
@@ -67,6 +68,7 @@ def engine_ctx(db):
             now=timezone.now(),
             full=full,
             backend=write_backend(),
+            changes=ChangeLog(run_id=run.pk, district_id=run.district_id, now=timezone.now()),
         )
 
     return make

@@ -26,7 +26,8 @@ pytestmark = [
 def _course_rows(district_id: int, ids: range) -> list[list]:
     now = timezone.now()
     return [
-        [district_id, f"c{i}", "active", "h", now, now, f"Course {i}", "", None, "[]"] for i in ids
+        [district_id, f"c{i}", "active", "h", now, now, f"Course {i}", "", None, "[]", None]
+        for i in ids
     ]
 
 
