@@ -21,6 +21,7 @@ class AuditEvent(models.Model):
         APPROVE = "approve", "Approved held changes"
         DISCARD = "discard", "Discarded held changes"
         ARCHIVE = "archive", "Ran end-of-year archive"
+        ARCHIVE_UNDO = "archive_undo", "Undid end-of-year archive"
         PREVIEW = "preview", "Previewed import"
         ROTATE_KEY = "rotate_key", "Re-encrypted secrets under a new key"
 

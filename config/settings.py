@@ -154,3 +154,5 @@ SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=15 * 60)
 SYNC_QUEUED_STALE_AFTER_SECONDS = env.int("SYNC_QUEUED_STALE_AFTER_SECONDS", default=6 * 3600)
 # Row-level ImportIssues older than this are deleted by the daily housekeeping task.
 ISSUE_RETENTION_DAYS = env.int("ISSUE_RETENTION_DAYS", default=90)
+# Days during which a manager may undo an end-of-year archive.
+YEAR_ARCHIVE_UNDO_DAYS = env.int("YEAR_ARCHIVE_UNDO_DAYS", default=14)

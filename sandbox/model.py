@@ -40,6 +40,7 @@ class Session:
     parent_id: str = ""
     children: list[str] = field(default_factory=list)
     date_last_modified: str = ""
+    school_year: str = SCHOOL_YEAR
 
 
 @dataclass(slots=True)
@@ -49,6 +50,7 @@ class Course:
     subject: str
     grade: int
     date_last_modified: str = ""
+    school_year: str = SCHOOL_YEAR
 
 
 @dataclass(slots=True)
@@ -145,6 +147,7 @@ class District:
     clock: str = ""
     next_student: int = 0
     mutations: int = 0
+    rollovers: int = 0
 
     def school(self, code: str) -> School | None:
         return next((s for s in self.schools if s.code == code), None)

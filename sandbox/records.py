@@ -3,7 +3,6 @@
 from functools import lru_cache
 
 from sandbox.model import (
-    SCHOOL_YEAR,
     Course,
     District,
     Enrollment,
@@ -95,7 +94,7 @@ def session_record(session: Session) -> dict:
             else None
         ),
         "children": [ref("academicSession", c) for c in session.children],
-        "schoolYear": SCHOOL_YEAR,
+        "schoolYear": session.school_year,
     }
 
 
@@ -103,7 +102,7 @@ def course_record(course: Course) -> dict:
     return {
         **_base(course.number, "active", course.date_last_modified),
         "title": course.title,
-        "schoolYear": ref("academicSession", SCHOOL_YEAR),
+        "schoolYear": ref("academicSession", course.school_year),
         "courseCode": course.number,
         "grades": [grade_code(course.grade)],
         "subjects": [course.subject],

@@ -86,7 +86,15 @@ def sections_per_grade(students_by_grade: dict[int, list[Person]]) -> dict[int, 
     return {g: math.ceil(len(s) / CLASS_SIZE) for g, s in students_by_grade.items() if s}
 
 
-def enrollment_make(section: Section, person: Person, *, primary: bool, stamp: str) -> Enrollment:
+def enrollment_make(
+    section: Section,
+    person: Person,
+    *,
+    primary: bool,
+    stamp: str,
+    year: tuple[str, str] = (YEAR_START, YEAR_END),
+) -> Enrollment:
+    start, end = year
     return Enrollment(
         sourced_id=f"{section.sourced_id}_{person.sourced_id}",
         class_id=section.sourced_id,
@@ -94,8 +102,8 @@ def enrollment_make(section: Section, person: Person, *, primary: bool, stamp: s
         school_code=section.school_code,
         role="student" if person.role == "student" else "teacher",
         primary=primary,
-        begin=max(YEAR_START, person.enter_date or YEAR_START),
-        end=YEAR_END,
+        begin=max(start, person.enter_date or start),
+        end=end,
         date_last_modified=stamp,
     )
 
@@ -110,7 +118,9 @@ class SchoolScheduler:
         school: School,
         teachers: list[Person],
         stamp: Callable[[], str],
+        year: tuple[str, str] = (YEAR_START, YEAR_END),
     ) -> None:
+        self.year = year  # (first day, last day) of the school year scheduled
         self.rng = rng
         self.school = school
         self.teachers = teachers
@@ -163,7 +173,7 @@ class SchoolScheduler:
             for i, student in enumerate(order):
                 section = chunk[i % len(chunk)]
                 self.enrollments.append(
-                    enrollment_make(section, student, primary=False, stamp=stamp)
+                    enrollment_make(section, student, primary=False, stamp=stamp, year=self.year)
                 )
                 if section.class_type == "homeroom":
                     student.homeroom_teacher = int(section.number)
@@ -182,6 +192,10 @@ class SchoolScheduler:
             for i, staff_id in enumerate(section.staff_ids):
                 self.enrollments.append(
                     enrollment_make(
-                        section, by_id[staff_id], primary=i == 0, stamp=section.date_last_modified
+                        section,
+                        by_id[staff_id],
+                        primary=i == 0,
+                        stamp=section.date_last_modified,
+                        year=self.year,
                     )
                 )

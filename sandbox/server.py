@@ -14,6 +14,7 @@ from sandbox.model import District
 from sandbox.mutate import district_mutate
 from sandbox.oneroster import API_ROOT as ONEROSTER_ROOT
 from sandbox.oneroster import OneRosterApi
+from sandbox.rollover import district_rollover
 from sandbox.store import Store
 from sandbox.switches import Switches
 from sandbox.wire import Request, Response, html_not_found, json_response, login_page
@@ -147,6 +148,14 @@ class SandboxServer:
             summary, changes = district_mutate(self.district, n=n, now=now)
             self.store.people_put(changes.people)
             self.store.enrollments_put(changes.enrollments)
+            self.store.bump()
+        return summary
+
+    def rollover(self, now: str | None = None) -> dict:
+        """Move the district to its next school year (see sandbox/rollover.py)."""
+        with self.store.lock:
+            summary = district_rollover(self.district, now=now)
+            self.store.build()
             self.store.bump()
         return summary
 

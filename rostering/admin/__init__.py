@@ -12,6 +12,7 @@ from rostering.admin import (  # noqa: F401  (each registers its admins)
     districts,
     issues,
     results,
+    rollover,
     roster,
     runs,
     schools,

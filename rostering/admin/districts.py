@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from audit.services import audited_delete, remote_addr_of
 from rostering.admin.base import AuditedAdmin, DistrictScopedInline
+from rostering.admin.rollover import YearArchiveAdminMixin
 from rostering.districts import (
     district_save,
     membership_delete,
@@ -33,7 +34,7 @@ class SchoolInline(SchoolServices, DistrictScopedInline, admin.TabularInline):
 
 
 @admin.register(District)
-class DistrictAdmin(AuditedAdmin):
+class DistrictAdmin(YearArchiveAdminMixin, AuditedAdmin):
     district_lookup = "self"
     list_display = ["name", "timezone", "active"]
     search_fields = ["name"]
@@ -46,6 +47,10 @@ class DistrictAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_manage"] = obj is not None and self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_object(self, request, obj, *, fields: list[str]) -> None:
         district_save(district=obj, actor=request.user, fields=fields,
@@ -78,6 +83,10 @@ class MembershipAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_manage"] = obj is not None and self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_object(self, request, obj, *, fields: list[str]) -> None:
         membership_save(membership=obj, actor=request.user, fields=fields,

@@ -6,7 +6,16 @@ from django.contrib.admin.utils import flatten
 
 from rostering.access import request_district_access
 from rostering.admin.base import DistrictScopedAdmin
-from rostering.models import AcademicSession, Course, Enrollment, Guardian, Person, School, Section
+from rostering.models import (
+    AcademicSession,
+    Course,
+    Enrollment,
+    Guardian,
+    Person,
+    School,
+    Section,
+    YearArchive,
+)
 
 PEOPLE_TITLE = "People rostered from the SIS"
 
@@ -39,6 +48,33 @@ class PersonSchoolFilter(SchoolFilter):
     lookup = "schools"
 
 
+class SchoolYearFilter(admin.SimpleListFilter):
+    """The current year's rows, or those an end-of-year archive set aside."""
+
+    title = "school year"
+    parameter_name = "year"
+    CURRENT = "current"
+
+    def lookups(self, request, model_admin):
+        readable = request_district_access(request).readable
+        archives = YearArchive.objects.filter(status=YearArchive.Status.ARCHIVED)
+        if readable is not None:
+            archives = archives.filter(district__in=readable)
+        labels = archives.values_list("pk", "label", "district__name")
+        several = readable is None or len(readable) > 1
+        return [(self.CURRENT, "Current (not archived)")] + [
+            (str(pk), f"{label} ({district})" if several else f"{label} (archived)")
+            for pk, label, district in labels
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.CURRENT:
+            return queryset.filter(year_archive__isnull=True)
+        if self.value() and self.value().isdigit():
+            return queryset.filter(year_archive_id=int(self.value()))
+        return queryset
+
+
 class RosterAdmin(DistrictScopedAdmin):
     read_only_records = True
     show_full_result_count = False
@@ -48,7 +84,7 @@ class RosterAdmin(DistrictScopedAdmin):
 @admin.register(Person)
 class PersonAdmin(RosterAdmin):
     list_display = ["name", "role", "status", "grade_list", "school_list", "username", "email"]
-    list_filter = ["role", "status", PersonSchoolFilter, "enabled"]
+    list_filter = ["role", "status", PersonSchoolFilter, "enabled", SchoolYearFilter]
     search_fields = ["=sourced_id", "given_name", "family_name", "username", "email", "identifier"]
     search_help_text = "Search by name, username, e-mail, sourcedId or SIS identifier."
     fields = [
@@ -100,7 +136,7 @@ class PersonAdmin(RosterAdmin):
 @admin.register(Guardian)
 class GuardianAdmin(RosterAdmin):
     list_display = ["__str__", "student", "relationship", "email", "phone", "primary", "status"]
-    list_filter = ["relationship", "primary", "status"]
+    list_filter = ["relationship", "primary", "status", SchoolYearFilter]
     list_select_related = ["student"]
     search_fields = ["=sourced_id", "family_name", "email", "=student__sourced_id"]
     readonly_fields = [
@@ -123,7 +159,7 @@ class GuardianAdmin(RosterAdmin):
 @admin.register(Section)
 class SectionAdmin(RosterAdmin):
     list_display = ["title", "class_code", "school", "course", "terms", "period_list", "status"]
-    list_filter = [SchoolFilter, "class_type", "status"]
+    list_filter = [SchoolFilter, "class_type", "status", SchoolYearFilter]
     list_select_related = ["school", "course"]
     search_fields = ["title", "=sourced_id", "class_code"]
     readonly_fields = [
@@ -156,7 +192,7 @@ class SectionAdmin(RosterAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(RosterAdmin):
     list_display = ["person", "section", "role", "primary", "begin_date", "end_date", "status"]
-    list_filter = ["role", "primary", "status"]
+    list_filter = ["role", "primary", "status", SchoolYearFilter]
     list_select_related = ["person", "section"]
     search_fields = ["=sourced_id", "=person__sourced_id", "=section__sourced_id", "section__title"]
     readonly_fields = [
@@ -177,7 +213,7 @@ class EnrollmentAdmin(RosterAdmin):
 @admin.register(AcademicSession)
 class AcademicSessionAdmin(RosterAdmin):
     list_display = ["title", "session_type", "school_year", "start_date", "end_date", "school"]
-    list_filter = ["session_type", "school_year", SchoolFilter, "status"]
+    list_filter = ["session_type", "school_year", SchoolFilter, "status", SchoolYearFilter]
     list_select_related = ["school"]
     search_fields = ["title", "=sourced_id"]
     readonly_fields = [
@@ -199,7 +235,7 @@ class AcademicSessionAdmin(RosterAdmin):
 @admin.register(Course)
 class CourseAdmin(RosterAdmin):
     list_display = ["title", "course_code", "school", "grade_list", "status"]
-    list_filter = [SchoolFilter, "status"]
+    list_filter = [SchoolFilter, "status", SchoolYearFilter]
     list_select_related = ["school"]
     search_fields = ["title", "=sourced_id", "course_code"]
     readonly_fields = [

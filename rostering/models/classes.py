@@ -1,6 +1,7 @@
 from django.db import models
 
 from rostering.models.people import RosterStatus
+from rostering.models.rollover import ARCHIVE_LINK, LIVE, archived_index
 
 
 class RosterRow(models.Model):
@@ -25,6 +26,8 @@ class RosterRow(models.Model):
     updated_at = models.DateTimeField()
     # The import that created the row (no constraint: runs may be pruned before rows).
     created_run_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    # Set when an end-of-year archive set the row aside: imports match live rows only.
+    year_archive = models.ForeignKey(**ARCHIVE_LINK)
 
     class Meta:
         abstract = True
@@ -44,8 +47,11 @@ class AcademicSession(RosterRow):
     class Meta:
         ordering = ["start_date", "title"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "sourced_id"], name="session_unique"),
+            models.UniqueConstraint(
+                fields=["district", "sourced_id"], condition=LIVE, name="session_unique"
+            ),
         ]
+        indexes = [archived_index("session_archived")]
 
     def __str__(self) -> str:
         return self.title
@@ -62,8 +68,11 @@ class Course(RosterRow):
     class Meta:
         ordering = ["title"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "sourced_id"], name="course_unique"),
+            models.UniqueConstraint(
+                fields=["district", "sourced_id"], condition=LIVE, name="course_unique"
+            ),
         ]
+        indexes = [archived_index("course_archived")]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.course_code or self.sourced_id})"
@@ -90,8 +99,11 @@ class Section(RosterRow):
     class Meta:
         ordering = ["title"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "sourced_id"], name="section_unique"),
+            models.UniqueConstraint(
+                fields=["district", "sourced_id"], condition=LIVE, name="section_unique"
+            ),
         ]
+        indexes = [archived_index("section_archived")]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.sourced_id})"
@@ -116,8 +128,11 @@ class Enrollment(RosterRow):
     class Meta:
         ordering = ["section", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "sourced_id"], name="enrollment_unique"),
+            models.UniqueConstraint(
+                fields=["district", "sourced_id"], condition=LIVE, name="enrollment_unique"
+            ),
         ]
+        indexes = [archived_index("enrollment_archived")]
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.section_id} ({self.role})"

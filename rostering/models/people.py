@@ -1,5 +1,7 @@
 from django.db import models
 
+from rostering.models.rollover import ARCHIVE_LINK, LIVE, archived_index
+
 
 class PersonRole(models.TextChoices):
     STUDENT = "student", "Student"
@@ -58,6 +60,9 @@ class Person(models.Model):
     updated_at = models.DateTimeField()
     # The import that created the row (no constraint: runs may be pruned before rows).
     created_run_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    # The end-of-year archive that archived the account (cleared when an import brings
+    # the person back: people are matched across school years).
+    year_archive = models.ForeignKey(**ARCHIVE_LINK)
 
     class Meta:
         verbose_name = "person"
@@ -72,6 +77,7 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["district", "role", "status"], name="person_role_status"),
             models.Index(fields=["district", "email"], name="person_email"),
+            archived_index("person_archived"),
         ]
 
     def __str__(self) -> str:
@@ -126,15 +132,19 @@ class Guardian(models.Model):
     updated_at = models.DateTimeField()
     # The import that created the row (no constraint: runs may be pruned before rows).
     created_run_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    year_archive = models.ForeignKey(**ARCHIVE_LINK)
 
     class Meta:
         ordering = ["student", "order"]
         constraints = [
             # sourced_id before student: imports look contacts up by sourcedId.
             models.UniqueConstraint(
-                fields=["district", "sourced_id", "student"], name="guardian_unique_sourced_id"
+                fields=["district", "sourced_id", "student"],
+                condition=LIVE,
+                name="guardian_unique_sourced_id",
             ),
         ]
+        indexes = [archived_index("guardian_archived")]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name} ({self.relationship or 'contact'})"

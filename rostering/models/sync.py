@@ -89,6 +89,9 @@ class SyncRun(models.Model):
         MANUAL = "manual", "Pull button"
         SCHEDULE = "schedule", "Daily schedule"
         COMMAND = "command", "Command line"
+        # Not an import: holds the one-import guard of each of the district's
+        # connections while an end-of-year archive (or its undo) runs.
+        ARCHIVE = "archive", "End-of-year archive"
 
     class Mode(models.TextChoices):
         FULL = "full", "Full"

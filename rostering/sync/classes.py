@@ -5,7 +5,7 @@ from rostering.sync import issues
 from rostering.sync.context import RunContext
 from rostering.sync.counts import SKIP_SCHOOL_NOT_MAPPED
 from rostering.sync.rows import RowWriter, id_map
-from rostering.sync.upsert import RUN_COLUMN, TableSpec
+from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec
 from sis.records import SisClass, SisCourse, SisTerm
 
 STAFF_PREFIX = "TCH_"
@@ -29,6 +29,7 @@ TERM = TableSpec(
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
+    live_where=LIVE_ROWS,
     datetime_columns=_TIMES,
     date_columns=frozenset({"start_date", "end_date"}),
 )
@@ -38,6 +39,7 @@ COURSE = TableSpec(
     columns=(*_BOOK, "title", "course_code", "school_id", "grades", RUN_COLUMN),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
+    live_where=LIVE_ROWS,
     datetime_columns=_TIMES,
     json_columns=frozenset({"grades"}),
 )
@@ -60,6 +62,7 @@ SECTION = TableSpec(
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
+    live_where=LIVE_ROWS,
     datetime_columns=_TIMES,
     json_columns=frozenset({"term_sourced_ids", "grades", "subjects", "periods"}),
 )
@@ -109,7 +112,7 @@ def course_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
 
 
 def section_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
-    courses = id_map(table=COURSE.table, district_id=ctx.district_id)
+    courses = id_map(table=COURSE.table, district_id=ctx.district_id, where=COURSE.live_sql)
 
     def course_of(section: SisClass) -> int | None:
         course_id = section.course_sourced_id or ""

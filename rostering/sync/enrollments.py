@@ -12,7 +12,7 @@ from rostering.sync.counts import (
 )
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
-from rostering.sync.upsert import RUN_COLUMN, TableSpec
+from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec
 from sis.records import ONEROSTER_PERSON_ROLES, SisEnrollment
 
 ENROLLMENT = TableSpec(
@@ -25,13 +25,14 @@ ENROLLMENT = TableSpec(
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
+    live_where=LIVE_ROWS,
     datetime_columns=_TIMES,
     date_columns=frozenset({"begin_date", "end_date"}),
 )
 
 
 def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
-    sections = id_map(table=SECTION.table, district_id=ctx.district_id)
+    sections = id_map(table=SECTION.table, district_id=ctx.district_id, where=SECTION.live_sql)
     people = id_map(table=PERSON.table, district_id=ctx.district_id)
 
     def skip(reason: str) -> list[list]:

@@ -13,7 +13,7 @@ from rostering.sync.counts import (
 )
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
-from rostering.sync.upsert import RUN_COLUMN, TableSpec
+from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec
 from rostering.sync.validation import EMAIL
 from sis.records import SisContact
 
@@ -41,6 +41,7 @@ GUARDIAN = TableSpec(
     fixed_on_update=frozenset(
         {"district_id", "student_id", "sourced_id", "created_at", RUN_COLUMN}
     ),
+    live_where=LIVE_ROWS,
     datetime_columns=_TIMES,
 )
 

@@ -133,7 +133,7 @@ def _stored_rows(backend: WriteBackend, spec: TableSpec, district_id: int, sourc
     """key -> (id, *row) of the stored rows with these sourcedIds."""
     keys = spec.key_columns
     sql = (f"SELECT {spec.select_list(*keys, 'id')} FROM {spec.table} "
-           "WHERE district_id = %s AND sourced_id IN ({marks})")  # fmt: skip
+           f"WHERE district_id = %s{spec.live_sql} AND sourced_id IN ({{marks}})")  # fmt: skip
     found = backend.select_in(sql=sql, params=[district_id], values=sorted(set(sourced_ids)))
     return {tuple(r[: len(keys)]): r[len(keys) :] for r in found}
 

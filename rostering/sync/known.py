@@ -13,11 +13,13 @@ from rostering.sync.upsert import rows_streamed
 
 
 class KnownRows:
-    def __init__(self, *, table: str, district_id: int, key_columns: tuple[str, ...]):
+    def __init__(
+        self, *, table: str, district_id: int, key_columns: tuple[str, ...], where: str = ""
+    ):
         self.current: set[int] = set()  # active rows with the content hash they have now
         self.keys: set[int] = set()  # every row of the district, active or archived
         columns = ", ".join(key_columns)
-        sql = f"SELECT {columns}, content_hash, status FROM {table} WHERE district_id = %s"
+        sql = f"SELECT {columns}, content_hash, status FROM {table} WHERE district_id = %s{where}"
         active = RosterStatus.ACTIVE
         for rows in rows_streamed(sql=sql, params=[district_id]):
             for *key, content_hash, status in rows:
@@ -44,8 +46,11 @@ class UnknownRows:
         return False
 
 
-def known_rows(*, full: bool, table: str, district_id: int, key_columns: tuple[str, ...]):
-    """What the writer compares against: the table in memory for a full run."""
+def known_rows(
+    *, full: bool, table: str, district_id: int, key_columns: tuple[str, ...], where: str = ""
+):
+    """What the writer compares against: the table in memory for a full run (`where`,
+    e.g. " AND year_archive_id IS NULL", narrows it to the rows an import matches)."""
     if not full:
         return UnknownRows()
-    return KnownRows(table=table, district_id=district_id, key_columns=key_columns)
+    return KnownRows(table=table, district_id=district_id, key_columns=key_columns, where=where)

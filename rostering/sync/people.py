@@ -57,6 +57,7 @@ PERSON = TableSpec(
         "created_at",
         "updated_at",
         RUN_COLUMN,
+        "year_archive_id",  # an import that brings the person back clears it
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=frozenset({"district_id", "sourced_id", "password", "created_at", RUN_COLUMN}),
@@ -260,6 +261,7 @@ class PersonWriter(RowWriter):
             now,
             now,
             self.ctx.run.pk,
+            None,
         ]
 
     def _write(self, people: list[SisPerson]) -> None:

@@ -121,8 +121,8 @@ class RowWriter:
         )
         selected = spec.select_list(*key_columns, "id", "content_hash", "status")
         self.existing_sql = (
-            f"SELECT {selected} FROM {spec.table} "
-            "WHERE district_id = %s AND sourced_id IN ({marks})"
+            f"SELECT {selected} FROM {spec.table} WHERE district_id = %s{spec.live_sql} "
+            "AND sourced_id IN ({marks})"
         )
 
     def fail(self, sourced_id: str, kind: issues.IssueKind, field: str, record: Any, **values):
@@ -138,6 +138,7 @@ class RowWriter:
                 table=self.spec.table,
                 district_id=self.ctx.district_id,
                 key_columns=self.spec.key_columns,
+                where=self.spec.live_sql,
             )
         return self.known
 

@@ -63,6 +63,7 @@ def _delta_since(connection: Connection) -> timezone.datetime | None:
             status__in=[RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERROR],
             started_at__isnull=False,
         )
+        .exclude(trigger=SyncRun.Trigger.ARCHIVE)
         .order_by("-started_at")
         .first()
     )

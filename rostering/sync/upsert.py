@@ -14,6 +14,8 @@ from django.db import connection
 MAX_PARAMS = 30_000
 # Every roster table's last column: the run that created the row (insert only).
 RUN_COLUMN = "created_run_id"
+# Class-side rows of an archived school year are kept but never matched by an import.
+LIVE_ROWS = "year_archive_id IS NULL"
 
 
 def chunks(rows: Sequence, size: int) -> Iterable[Sequence]:
@@ -26,15 +28,17 @@ def returning_sql(returning: Sequence[str]) -> str:
     return " RETURNING " + ",".join(qn(c) for c in returning) if returning else ""
 
 
-def conflict_sql(conflict: Sequence[str], update: Sequence[str]) -> str:
-    """ON CONFLICT … DO UPDATE (or DO NOTHING): the same on PostgreSQL and SQLite 3.35+."""
+def conflict_sql(conflict: Sequence[str], update: Sequence[str], where: str = "") -> str:
+    """ON CONFLICT … DO UPDATE (or DO NOTHING): the same on PostgreSQL and SQLite 3.35+.
+    `where` names the partial unique index of the conflict columns, if it is one."""
     qn = connection.ops.quote_name
     action = (
         "DO UPDATE SET " + ",".join(f"{qn(c)}=excluded.{qn(c)}" for c in update)
         if update
         else "DO NOTHING"
     )
-    return f" ON CONFLICT ({','.join(qn(c) for c in conflict)}) {action}"
+    target = ",".join(qn(c) for c in conflict)
+    return f" ON CONFLICT ({target}){f' WHERE {where}' if where else ''} {action}"
 
 
 def rows_delete(*, table: str, column: str, values: Sequence) -> int:
@@ -70,6 +74,13 @@ class TableSpec:
     datetime_columns: frozenset[str] = frozenset()
     date_columns: frozenset[str] = frozenset()
     archive_columns: tuple[str, ...] = ("status", "updated_at")
+    # SQL the rows an import matches must meet (class-side tables: LIVE_ROWS).
+    live_where: str = ""
+
+    @property
+    def live_sql(self) -> str:
+        """`AND <live_where>` for a WHERE clause, or nothing."""
+        return f" AND {self.live_where}" if self.live_where else ""
 
     @property
     def update_columns(self) -> tuple[str, ...]:

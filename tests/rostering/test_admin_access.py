@@ -7,6 +7,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from audit.services import audit_record
 from rostering.admin.base import DistrictScopedAdmin
+from rostering.models import YearArchive
 from tests.factories import (
     AcademicSessionFactory,
     ConnectionFactory,
@@ -51,6 +52,7 @@ OBJECT_MAKERS = {
     "rostering.enrollment": lambda d: EnrollmentFactory(district=d),
     "rostering.academicsession": lambda d: AcademicSessionFactory(district=d),
     "rostering.course": lambda d: CourseFactory(district=d),
+    "rostering.yeararchive": lambda d: YearArchive.objects.create(district=d, label="2025-2026"),
 }
 
 

@@ -67,6 +67,7 @@ class WriteBackend:
             conflict=spec.conflict,
             update=spec.update_columns,
             returning=returning,
+            conflict_where=spec.live_where,
         )
 
     def insert_new(self, spec: TableSpec, rows: Sequence[Sequence]) -> None:
@@ -82,14 +83,16 @@ class WriteBackend:
         conflict: Sequence[str],
         update: Sequence[str],
         returning: Sequence[str] = (),
+        conflict_where: str = "",
     ) -> list[tuple]:
-        """Inserts ready rows, updating `update` columns where `conflict` columns exist.
+        """Inserts ready rows, updating `update` columns where `conflict` columns exist
+        (among the rows `conflict_where` selects, when the unique index is partial).
 
         Rows must not repeat a conflict key. Runs in a transaction (a savepoint when one
         is open): all of the rows land, or none."""
         if not rows:
             return []
-        tail = conflict_sql(conflict, update) + returning_sql(returning)
+        tail = conflict_sql(conflict, update, conflict_where) + returning_sql(returning)
         with transaction.atomic():
             return self._upsert_rows(table, columns, rows, tail, bool(returning))
 

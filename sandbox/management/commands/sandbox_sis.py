@@ -28,6 +28,13 @@ class Command(BaseCommand):
             metavar="N",
             help="change N people once the district is generated",
         )
+        parser.add_argument(
+            "--rollovers",
+            type=int,
+            default=0,
+            metavar="N",
+            help="start N school years later (each rollover promotes students, rebuilds classes)",
+        )
         parser.add_argument("--latency-ms", type=int, default=0)
         parser.add_argument(
             "--fail-rate",
@@ -72,6 +79,8 @@ class Command(BaseCommand):
         )
         for name in opts["disable"]:
             server.set_permission(name, False)
+        for _ in range(opts["rollovers"]):
+            server.rollover()
         if opts["mutate"]:
             server.mutate(opts["mutate"])
         # Ctrl-C and `kill` stop it cleanly, even when started with SIGINT ignored (a
