@@ -23,6 +23,7 @@ class AuditEvent(models.Model):
         ARCHIVE = "archive", "Ran end-of-year archive"
         ARCHIVE_UNDO = "archive_undo", "Undid end-of-year archive"
         PREVIEW = "preview", "Previewed import"
+        UNDO_IMPORT = "undo_import", "Undid import"
         ROTATE_KEY = "rotate_key", "Re-encrypted secrets under a new key"
 
     district = models.ForeignKey(

@@ -156,3 +156,5 @@ SYNC_QUEUED_STALE_AFTER_SECONDS = env.int("SYNC_QUEUED_STALE_AFTER_SECONDS", def
 ISSUE_RETENTION_DAYS = env.int("ISSUE_RETENTION_DAYS", default=90)
 # Days during which a manager may undo an end-of-year archive.
 YEAR_ARCHIVE_UNDO_DAYS = env.int("YEAR_ARCHIVE_UNDO_DAYS", default=14)
+# Days during which a manager may undo an import (or an approval of held changes).
+IMPORT_UNDO_DAYS = env.int("IMPORT_UNDO_DAYS", default=14)

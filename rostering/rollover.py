@@ -20,23 +20,22 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from rostering import guard
 from rostering.models import (
     District,
     Person,
     RosterChange,
     RosterStatus,
-    RunStatus,
     SyncRun,
     YearArchive,
 )
 from rostering.models.rollover import LIVE
-from rostering.models.sync import ACTIVE_RUN_STATUSES
 from rostering.rollover_notify import year_archive_notify
 from rostering.rollover_preview import (
     CLASS_TABLES,
@@ -67,40 +66,18 @@ class ArchiveRefused(Exception):
 
 @contextmanager
 def imports_held(district: District, label: str) -> Iterator[None]:
-    """Holds every connection's one-import guard for the block; refuses (ArchiveRefused)
-    when one of them has an import queued or running."""
-    now = timezone.now()
-    guards = []
+    """Every connection of the district holds its one-import guard for the block;
+    ArchiveRefused when one of them has an import queued or running."""
     try:
-        with transaction.atomic():
-            for connection in district.connections.all():
-                guards.append(
-                    SyncRun.objects.create(
-                        connection=connection,
-                        district=district,
-                        trigger=SyncRun.Trigger.ARCHIVE,
-                        status=RunStatus.RUNNING,
-                        message=f"End-of-year archive {label}",
-                        started_at=now,
-                        heartbeat_at=now,
-                    )
-                )
-    except IntegrityError:
-        active = SyncRun.objects.filter(district=district, status__in=ACTIVE_RUN_STATUSES)
-        busy = active.select_related("connection").first()
-        raise ArchiveRefused(
-            ARCHIVE_IMPORT_ACTIVE.format(connection=busy.connection, run=busy.pk)
-            if busy
-            else ARCHIVE_IMPORT_ACTIVE.format(connection=district, run="?")
-        ) from None
-    status = RunStatus.ERROR
-    try:
-        yield
-        status = RunStatus.COMPLETED
-    finally:
-        SyncRun.objects.filter(pk__in=[g.pk for g in guards]).update(
-            status=status, finished_at=timezone.now()
-        )
+        with guard.imports_held(
+            connections=district.connections.all(),
+            trigger=SyncRun.Trigger.ARCHIVE,
+            message=f"End-of-year archive {label}",
+        ):
+            yield
+    except guard.ConnectionsBusy as busy:
+        message = ARCHIVE_IMPORT_ACTIVE.format(connection=busy.connection, run=busy.run_id)
+        raise ArchiveRefused(message) from None
 
 
 # Archive --------------------------------------------------------------------------------

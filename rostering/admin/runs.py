@@ -18,6 +18,7 @@ from django_q.models import Schedule
 
 from audit.services import field_values, remote_addr_of
 from rostering.admin.base import AuditedAdmin, DistrictScopedAdmin, DistrictScopedInline
+from rostering.admin.undo import RunUndoAdminMixin
 from rostering.connection_settings import (
     schedule_pause_delete,
     schedule_pause_save,
@@ -92,7 +93,7 @@ def sync_run_progress(*, run: SyncRun, now) -> dict:
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(DistrictScopedAdmin):
+class SyncRunAdmin(RunUndoAdminMixin, DistrictScopedAdmin):
     district_lookup = "district"
     read_only_records = True
     list_display = [

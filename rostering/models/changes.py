@@ -47,6 +47,11 @@ class RosterChange(models.Model):
     action = models.CharField(max_length=16, choices=Action.choices)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
+    # The row's content hash before the change: an undo puts it back too, so that the
+    # next import compares the SIS with what the row held, as before the change.
+    before_hash = models.CharField(max_length=32, blank=True)
+    # Applied when a manager approved held changes (not by the import itself).
+    approved = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
     class Meta:

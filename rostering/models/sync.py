@@ -92,6 +92,7 @@ class SyncRun(models.Model):
         # Not an import: holds the one-import guard of each of the district's
         # connections while an end-of-year archive (or its undo) runs.
         ARCHIVE = "archive", "End-of-year archive"
+        UNDO = "undo", "Undo of an import"
 
     class Mode(models.TextChoices):
         FULL = "full", "Full"
@@ -123,6 +124,9 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Set when a manager undid the import (rostering/undo.py).
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
         verbose_name = "import run"

@@ -15,19 +15,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from rostering.models.changes import RosterChange
 from rostering.sync.upsert import TableSpec
 
-# Bookkeeping, not something a person changed in the SIS.
+# Bookkeeping, not something a person changed in the SIS (an undo restores the hash).
 UNCOMPARED = frozenset(
-    {
-        "id",
-        "district_id",
-        "password",
-        "content_hash",
-        "created_at",
-        "updated_at",
-        "sis_modified_at",
-        "created_run_id",
-    }
+    {"id", "district_id", "password", "content_hash", "created_at", "updated_at", "created_run_id"}
 )
+# Logged (an undo puts it back), but not a change a reviewer decides on or reads.
+NOT_SHOWN = UNCOMPARED | {"sis_modified_at"}
 
 
 def _comparable(spec: TableSpec, column: str, value, new):
@@ -41,9 +34,9 @@ def _comparable(spec: TableSpec, column: str, value, new):
         return bool(value)
     if column in spec.date_columns and isinstance(value, str):
         return date.fromisoformat(value[:10])
-    if column in spec.datetime_columns and isinstance(value, str):
-        parsed = datetime.fromisoformat(value)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if column in spec.datetime_columns:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # SQLite stores UTC
     return value
 
 
@@ -72,8 +65,11 @@ def row_diff(spec: TableSpec, stored: Sequence, row: Sequence) -> tuple[dict, di
 class ChangeLog:
     """A run's (or an approval's) notes of changed rows, flushed in bulk."""
 
-    def __init__(self, *, run_id: int | None, district_id: int, now: datetime):
+    def __init__(
+        self, *, run_id: int | None, district_id: int, now: datetime, approved: bool = False
+    ):
         self.run_id, self.district_id, self.now = run_id, district_id, now
+        self.approved = approved  # the notes of an approval of held changes
         self.pending: list[RosterChange] = []
 
     def add(
@@ -86,6 +82,7 @@ class ChangeLog:
         action: str,
         before: dict,
         after: dict,
+        before_hash: str = "",
     ) -> None:
         self.pending.append(
             RosterChange(
@@ -98,6 +95,8 @@ class ChangeLog:
                 action=action,
                 before=before,
                 after=after,
+                before_hash=before_hash,
+                approved=self.approved,
                 created_at=self.now,
             )
         )

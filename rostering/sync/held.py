@@ -33,7 +33,7 @@ from rostering.models.sync import (
 )
 from rostering.sync.backends import write_backend
 from rostering.sync.backends.base import WriteBackend
-from rostering.sync.changes import UNCOMPARED, ChangeLog, row_diff
+from rostering.sync.changes import NOT_SHOWN, ChangeLog, row_diff
 from rostering.sync.classes import SECTION
 from rostering.sync.enrollments import ENROLLMENT
 from rostering.sync.guardians import GUARDIAN
@@ -147,11 +147,14 @@ def _updates_note(log: ChangeLog, record, spec: TableSpec, stored: dict, rows: l
             before, after = row_diff(spec, found[1:], row)
             log.add(record_id=record.pk, table=spec.name, row_id=found[0],
                     sourced_id=row[spec.index("sourced_id")],
-                    action=RosterChange.Action.UPDATED, before=before, after=after)  # fmt: skip
+                    action=RosterChange.Action.UPDATED, before=before, after=after,
+                    before_hash=found[1 + spec.index("content_hash")])  # fmt: skip
 
 
 def _updates_apply(backend: WriteBackend, record: ImportRecord, held: list[HeldChange], now) -> int:
-    log = ChangeLog(run_id=record.run_id, district_id=record.run.district_id, now=now)
+    log = ChangeLog(
+        run_id=record.run_id, district_id=record.run.district_id, now=now, approved=True
+    )
     by_table: dict[str, list[HeldChange]] = {}
     for change in held:
         by_table.setdefault(change.table, []).append(change)
@@ -183,7 +186,9 @@ def _archives_apply(
     backend: WriteBackend, record: ImportRecord, held: list[HeldChange], now
 ) -> int:
     """Archives the held rows that are still active; returns how many were archived."""
-    log = ChangeLog(run_id=record.run_id, district_id=record.run.district_id, now=now)
+    log = ChangeLog(
+        run_id=record.run_id, district_id=record.run.district_id, now=now, approved=True
+    )
     archived = 0
     by_table: dict[tuple[str, str], list[int]] = {}
     for change in held:
@@ -320,7 +325,7 @@ def _diff(model, spec: TableSpec, stored, row: list) -> tuple[FieldChange, ...]:
     changes = []
     for i, column in enumerate(spec.columns):
         old = getattr(stored, column, None)
-        if column not in UNCOMPARED and column in fields and old != row[i]:
+        if column not in NOT_SHOWN and column in fields and old != row[i]:
             label = capfirst(str(fields[column].verbose_name))
             changes.append(FieldChange(label, _shown(old), _shown(row[i])))
     return tuple(changes)

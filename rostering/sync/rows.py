@@ -229,6 +229,7 @@ class RowWriter:
             action=RosterChange.Action.RESTORED if restored else RosterChange.Action.UPDATED,
             before=before,
             after=after,
+            before_hash=stored[STORED_HASH],
         )
 
     def _write(self, rows: list[Item]) -> None:
