@@ -24,6 +24,8 @@ class AuditEvent(models.Model):
         ARCHIVE_UNDO = "archive_undo", "Undid end-of-year archive"
         PREVIEW = "preview", "Previewed import"
         UNDO_IMPORT = "undo_import", "Undid import"
+        PIN = "pin", "Pinned a field"
+        UNPIN = "unpin", "Unpinned a field"
         ROTATE_KEY = "rotate_key", "Re-encrypted secrets under a new key"
 
     district = models.ForeignKey(

@@ -1,11 +1,13 @@
 """The rostered data, read-only: it comes from the SIS, and the next import would
-overwrite any edit. Fix a record in Aeries, then import again."""
+overwrite any edit. Fix a record in Aeries, then import again — or, for a person's or a
+class's own fields, pin a value of your own on its page (pins.py)."""
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten
 
 from rostering.access import request_district_access
 from rostering.admin.base import DistrictScopedAdmin
+from rostering.admin.pins import PinsAdminMixin
 from rostering.models import (
     AcademicSession,
     Course,
@@ -82,7 +84,7 @@ class RosterAdmin(DistrictScopedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(RosterAdmin):
+class PersonAdmin(PinsAdminMixin, RosterAdmin):
     list_display = ["name", "role", "status", "grade_list", "school_list", "username", "email"]
     list_filter = ["role", "status", PersonSchoolFilter, "enabled", SchoolYearFilter]
     search_fields = ["=sourced_id", "given_name", "family_name", "username", "email", "identifier"]
@@ -157,7 +159,7 @@ class GuardianAdmin(RosterAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(RosterAdmin):
+class SectionAdmin(PinsAdminMixin, RosterAdmin):
     list_display = ["title", "class_code", "school", "course", "terms", "period_list", "status"]
     list_filter = [SchoolFilter, "class_type", "status", SchoolYearFilter]
     list_select_related = ["school", "course"]

@@ -2,6 +2,7 @@ from rostering.models.changes import RosterChange
 from rostering.models.classes import AcademicSession, Course, Enrollment, Section
 from rostering.models.district import District, Membership, School
 from rostering.models.people import Guardian, Person, PersonRole, PersonSchool, RosterStatus
+from rostering.models.pins import FieldPin
 from rostering.models.rollover import YearArchive
 from rostering.models.scheduling import SchedulePause
 from rostering.models.schools import SisSchool
@@ -19,6 +20,7 @@ __all__ = [
     "Course",
     "District",
     "Enrollment",
+    "FieldPin",
     "Guardian",
     "HeldChange",
     "ImportIssue",

@@ -171,6 +171,8 @@ class ImportRecord(models.Model):
     failed = models.PositiveIntegerField(default=0)
     held_updates = models.PositiveIntegerField(default=0)
     held_archives = models.PositiveIntegerField(default=0)
+    # Pinned fields (a manager's values) on which the SIS now says something else.
+    pinned_differ = models.PositiveIntegerField(default=0)
     # {reason code: rows} of `skipped` (rostering.sync.counts.SKIP_REASONS).
     skipped_reasons = models.JSONField(default=dict, blank=True)
     # {part label: its counts}, e.g. students and parent contacts of the students file.
@@ -190,6 +192,7 @@ class ImportRecord(models.Model):
         "failed",
         "held_updates",
         "held_archives",
+        "pinned_differ",
     )
 
     class Meta:

@@ -50,6 +50,8 @@ class RunContext:
     fresh_people: Any = None
     # First person seen with each e-mail address in this run.
     emails: dict[str, str] = field(default_factory=dict)
+    # Pinned fields: table -> sourcedId -> field -> (pin id, pinned value) (pins.py).
+    pins: dict[str, dict[str, dict[str, tuple[int, Any]]]] = field(default_factory=dict)
 
     @property
     def district_id(self) -> int:

@@ -25,7 +25,7 @@ SKIP_REASONS = {
 }
 _COUNTED = (
     "received", "created", "updated", "unchanged", "skipped", "archived", "restored",
-    "failed", "held_updates", "held_archives",
+    "failed", "held_updates", "held_archives", "pinned_differ",
 )  # fmt: skip
 
 
@@ -41,6 +41,7 @@ class Counts:
     failed: int = 0
     held_updates: int = 0
     held_archives: int = 0
+    pinned_differ: int = 0
     skipped_by: dict[str, int] = field(default_factory=dict)
 
     def skip(self, reason: str, count: int = 1) -> None:

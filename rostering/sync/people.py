@@ -215,9 +215,23 @@ class PersonWriter(RowWriter):
                 finding.kind, sourced_id=sid, field=finding.field, record=person, **finding.values
             )
         self._check_shared_email(person)
+        if self.pins and sid in self.pins:
+            self.pins_observe(sid, self._sis_values(person))
         for agent in person.agent_sourced_ids:
             self.ctx.agents.setdefault(agent, []).append(sid)
         return True
+
+    @staticmethod
+    def _sis_values(person: SisPerson) -> dict:
+        """The values a person's pinnable fields would take from the SIS."""
+        return {
+            "given_name": person.given_name[:255],
+            "middle_name": person.middle_name[:255],
+            "family_name": person.family_name[:255],
+            "email": person.email[:254],
+            "username": desired_username(person)[:255],
+            "grades": list(person.grades),
+        }
 
     def _check_shared_email(self, person: SisPerson) -> None:
         if not person.email:
@@ -235,6 +249,12 @@ class PersonWriter(RowWriter):
             )
 
     def _row(self, person: SisPerson, school_ids: list[int], digest: str, password: str) -> list:
+        row = self._sis_row(person, school_ids, digest, password)
+        if self.pins and person.sourced_id in self.pins:
+            return self.pinned(person.sourced_id, row, PERSON.columns)
+        return row
+
+    def _sis_row(self, person: SisPerson, school_ids: list[int], digest: str, password: str):
         now = self.ctx.now
         return [
             self.ctx.district_id,

@@ -17,6 +17,7 @@ from django.db import connection as db
 
 from rostering.models.changes import RosterChange
 from rostering.models.people import RosterStatus
+from rostering.models.pins import FieldPin
 from rostering.sync import issues
 from rostering.sync.backends.base import WriteBackend
 from rostering.sync.changes import row_diff
@@ -119,6 +120,9 @@ class RowWriter:
         self.safeguard = Safeguard(
             ctx=ctx, spec=spec, role=role, counts=counts, record=issues_.record
         )
+        # Pinned fields of this table's rows (a manager's values, kept by imports).
+        self.pins = ctx.pins.get(spec.name, {})
+        self.pin_seen: dict[int, Any] = {}  # pin id -> the SIS's value this run
         selected = spec.select_list(*key_columns, "id", "content_hash", "status")
         self.existing_sql = (
             f"SELECT {selected} FROM {spec.table} WHERE district_id = %s{spec.live_sql} "
@@ -209,7 +213,12 @@ class RowWriter:
                     continue
                 if not self.single_key:
                     self.seen.add(key)
-                rows.append((data, key, content_hash(data)))
+                digest = content_hash(data)  # of the SIS's values, pinned fields included
+                if self.pins and record.sourced_id in self.pins:
+                    sid, columns = record.sourced_id, self.data_columns
+                    self.pins_observe(sid, dict(zip(columns, data, strict=True)))
+                    data = self.pinned(sid, data, columns)
+                rows.append((data, key, digest))
         if rows:
             self._write(rows)
 
@@ -256,10 +265,38 @@ class RowWriter:
             self.linked[ref].update(map(pick, creates))
             self.linked[ref].update(map(pick, writes))
 
+    # Pinned fields ---------------------------------------------------------------------
+    def pins_observe(self, sourced_id: str, sis_values: dict[str, Any]) -> None:
+        """Notes what the SIS says of a row's pinned fields; counts those it disagrees on."""
+        for field, (pin_id, value) in self.pins[sourced_id].items():
+            sis = sis_values[field]
+            sis = list(sis) if isinstance(sis, tuple) else sis
+            self.pin_seen[pin_id] = sis
+            if sis != value:
+                self.counts.pinned_differ += 1
+
+    def pinned(self, sourced_id: str, values: Sequence, columns: Sequence[str]) -> list:
+        """`values` (in `columns` order) with the row's pinned fields put back."""
+        values = list(values)
+        for field, (_, value) in self.pins[sourced_id].items():
+            values[columns.index(field)] = value
+        return values
+
+    def pins_flush(self) -> None:
+        """Stores what the SIS said of each pinned field (shown beside the pin)."""
+        if not self.pin_seen:
+            return
+        pins = list(FieldPin.objects.filter(pk__in=list(self.pin_seen)))
+        for pin in pins:
+            pin.sis_value, pin.sis_seen_at = self.pin_seen[pin.pk], self.ctx.now
+        FieldPin.objects.bulk_update(pins, ["sis_value", "sis_seen_at"])
+        self.pin_seen = {}
+
     # The end of a part ---------------------------------------------------------------
     def finish(self) -> None:
         self.known = None
         self.finish_writes()
+        self.pins_flush()
         self.leavers_archive()
 
     def finish_writes(self) -> None:

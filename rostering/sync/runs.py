@@ -11,6 +11,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from connections.models import Connection
 from connections.services import connection_client
+from rostering.models import FieldPin
 from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
 from rostering.schools import sis_schools_refresh
 from rostering.sync.backends import write_backend
@@ -172,6 +173,16 @@ def _final_status(run: SyncRun) -> str:
     return RunStatus.COMPLETED
 
 
+def _pins(district_id: int) -> dict:
+    pins: dict = {}
+    rows = FieldPin.objects.filter(district_id=district_id).values_list(
+        "table", "sourced_id", "field", "pk", "value"
+    )
+    for table, sourced_id, field, pk, value in rows:
+        pins.setdefault(table, {}).setdefault(sourced_id, {})[field] = (pk, value)
+    return pins
+
+
 def _context(run: SyncRun, client, *, progress: bool) -> RunContext:
     backend, now = write_backend(), timezone.now()
     return RunContext(
@@ -185,6 +196,7 @@ def _context(run: SyncRun, client, *, progress: bool) -> RunContext:
         since=run.since,
         backend=backend,
         changes=ChangeLog(run_id=run.pk, district_id=run.district_id, now=now),
+        pins=_pins(run.district_id),
     )
 
 
