@@ -8,6 +8,7 @@ from typing import Any
 
 from sis.convert_common import (
     RowError,
+    contact_names,
     convert_rows,
     flag,
     parse_date,
@@ -24,6 +25,7 @@ from sis.records import (
     ONEROSTER_CONTACT_ROLES,
     ONEROSTER_PERSON_ROLES,
     Entity,
+    Role,
     SisClass,
     SisContact,
     SisCourse,
@@ -37,9 +39,18 @@ from sis.records import (
     school_type_guess,
 )
 
-# Aeries guardian sourcedIds: CNT_<StudentID>_<SequenceNumber>.
+# Aeries guardian sourcedIds: CNT_<StudentID>_<SequenceNumber> (or PAT_<n>, a parent
+# linked to several students through agents, whose order then comes from the students).
 AERIES_TERM_ID = re.compile(r"^(?P<school>\d+)_[^_]+$")
 CONTACT_ID = re.compile(r"^CNT_(?P<student>.+)_(?P<sequence>\d+)$")
+# Aeries user sourcedIds, as the district configures them: the Student ID or STU_<id>
+# for students, TCH_<staff id> for staff.
+STUDENT_SOURCED_ID = re.compile(r"^(?:STU_)?(\d+)$")
+STAFF_SOURCED_ID = re.compile(r"^TCH_(\d+)$")
+# userIds types naming Aeries' own ids (lower case, without spaces, _ or -).
+STUDENT_ID_TYPES = frozenset({"studentid", "permanentid", "permid", "aeriesstudentid"})
+STATE_ID_TYPES = frozenset({"stateid", "statestudentid", "ssid", "statestudentnumber"})
+STAFF_ID_TYPES = frozenset({"staffid", "aeriesstaffid"})
 
 
 _GONE = ("tobedeleted", "inactive", "deleted")
@@ -228,6 +239,8 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
     if role != ENTITY_ROLE[entity]:
         return []
     status = _status_of(get("status"))
+    user_ids = _user_ids(get("userIds"))
+    student_id, state_id, staff_id = aeries_ids(sourced_id, role=role, user_ids=user_ids)
     return [
         SisPerson(
             sourced_id,
@@ -238,7 +251,7 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
             text(get("email")),
             text(get("username")),
             text(get("identifier")),
-            _user_ids(get("userIds")),
+            user_ids,
             _grades(get("grades")),
             ref_ids(get("orgs")),
             flag(get("enabledUser"), default=status == Status.ACTIVE),
@@ -246,16 +259,46 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
             parse_datetime(get("dateLastModified")),
             text(get("phone")) or text(get("sms")),
             ref_ids(get("agents")),
+            student_id,
+            state_id,
+            staff_id,
         )
     ]
 
 
+def _typed_id(user_ids: tuple[tuple[str, str], ...], types: frozenset[str]) -> str:
+    for kind, identifier in user_ids:
+        if kind.lower().replace(" ", "").replace("_", "").replace("-", "") in types:
+            return identifier
+    return ""
+
+
+def aeries_ids(
+    sourced_id: str, *, role: Role, user_ids: tuple[tuple[str, str], ...]
+) -> tuple[str, str, str]:
+    """(Student ID, state student id, staff ID) of a user, from typed userIds, else from
+    the shape of the sourcedId (Student ID or STU_<id>; TCH_<id>); "" when unknown."""
+    if role is Role.STUDENT:
+        student_id = _typed_id(user_ids, STUDENT_ID_TYPES)
+        if not student_id:
+            match = STUDENT_SOURCED_ID.match(sourced_id)
+            student_id = match.group(1) if match else ""
+        return student_id, _typed_id(user_ids, STATE_ID_TYPES), ""
+    staff_id = _typed_id(user_ids, STAFF_ID_TYPES)
+    if not staff_id:
+        match = STAFF_SOURCED_ID.match(sourced_id)
+        staff_id = match.group(1) if match else ""
+    return "", "", staff_id
+
+
 def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
-    """One SisContact per student the guardian is linked to.
+    """One SisContact per student the guardian is linked to (a PAT_ parent of several
+    students gives several).
 
     The student comes from the guardian's own `agents`, else from the Aeries id
-    CNT_<StudentID>_<Seq>; the order is the Aeries sequence number (primary = 1),
-    which the native client reads too, so both kinds agree.
+    CNT_<StudentID>_<Seq>. The order here is that sequence number, else 0 (unknown);
+    the client replaces it by the guardian's place in the student's `agents` when it
+    has read the student (OneRosterClient), which is what decides order and primary.
     """
     get = row.get
     sourced_id = required(row, "sourcedId")
@@ -264,9 +307,10 @@ def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
         return []
     match = CONTACT_ID.match(sourced_id)
     students = ref_ids(get("agents")) or ((match.group("student"),) if match else (None,))
-    order = int(match.group("sequence")) if match else 1
+    order = int(match.group("sequence")) if match else 0
     given_name = text(get("givenName"))
     family_name = text(get("familyName"))
+    contact_names(given_name, family_name, field="givenName")
     email = text(get("email"))
     phone = text(get("phone")) or text(get("sms"))
     relationship = role or "guardian"

@@ -147,12 +147,12 @@ def test_sandbox_with_oneroster_off_asks_for_the_iis_reset(sandbox_sis_factory):
         client_secret=sandbox_sis.client_secret,
     )
 
-    report = connection_probe(credentials=credentials, **FAST)
+    report = connection_probe(credentials=credentials, allow_insecure=True, **FAST)
 
     assert report.code == "oneroster_disabled"
     assert "Aeries needs an IIS reset / application pool recycle" in report.fix
     sandbox_sis.set_permission("oneroster_enabled", True)
-    assert connection_probe(credentials=credentials, **FAST).healthy
+    assert connection_probe(credentials=credentials, allow_insecure=True, **FAST).healthy
 
 
 @responses.activate
