@@ -80,9 +80,10 @@ def connection_urls_clean(*, connection: Connection) -> list[str]:
     return cleaned.notes
 
 
-# The debug error page shows a failing frame's variables: never these.
+# The debug error page shows a failing frame's variables: never these. (A decorator
+# between this one and the function, such as @transaction.atomic, would show them as
+# its own arguments.)
 @sensitive_variables("new_secret", "new_certificate")
-@transaction.atomic
 def connection_save(
     *,
     connection: Connection,
@@ -98,6 +99,28 @@ def connection_save(
     `before` is `connection_snapshot()` of the stored row (None when new). Blank
     secrets keep the stored value.
     """
+    with transaction.atomic():
+        return _connection_write(
+            connection=connection,
+            actor=actor,
+            before=before,
+            new_secret=new_secret,
+            new_certificate=new_certificate,
+            source=source,
+            remote_addr=remote_addr,
+        )
+
+
+def _connection_write(
+    *,
+    connection: Connection,
+    actor: AbstractBaseUser | None,
+    before: dict | None,
+    new_secret: str,
+    new_certificate: str,
+    source: str,
+    remote_addr: str | None,
+) -> Connection:
     connection_urls_clean(connection=connection)
     if new_secret:
         connection.client_secret = new_secret.strip()

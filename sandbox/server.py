@@ -45,7 +45,7 @@ class SandboxServer:
             raise ValueError(f"leavers must be one of {', '.join(LEAVER_MODES)}")
         self.district = district or generate_district(students, seed, clean)
         self.seed, self.host, self.port = seed, host, port
-        self.base_path = "/" + base_path.strip("/") + "/"
+        self.base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
         self.log_requests = log_requests
         self.credentials = Credentials.for_seed(seed)
         self.switches = Switches(max_limit=max_limit)
