@@ -29,6 +29,7 @@ from sis.convert_common import (
     required,
     school_year_of,
     text,
+    username_text,
 )
 from sis.records import (
     Role,
@@ -132,7 +133,7 @@ def student_from_native(row: dict[str, Any], *, agents: tuple[str, ...]) -> SisP
         family_name=text(row.get("LastName")),
         middle_name=text(row.get("MiddleName")),
         email=text(row.get("StudentEmailAddress")),
-        username=text(row.get("NetworkLoginID")),
+        username=username_text(row.get("NetworkLoginID"), field="NetworkLoginID"),
         identifier=text(row.get("StateStudentID")),
         user_ids=tuple(pair for pair in user_ids if pair[1]),
         grades=(grade,) if grade else (),
@@ -192,7 +193,8 @@ def person_from_staff(
         family_name=text(staff.get("LastName")),
         middle_name=text(staff.get("MiddleName")),
         email=text(staff.get("EmailAddress")),
-        username=text(staff.get("NetworkLoginID")) or text(staff.get("UserName")),
+        username=username_text(staff.get("NetworkLoginID"), field="NetworkLoginID")
+        or username_text(staff.get("UserName"), field="UserName"),
         identifier=staff_id,
         user_ids=(("StaffID", staff_id),),
         grades=(),

@@ -59,12 +59,38 @@ class RowError(ValueError):
         self.fix = fix
 
 
+NOT_TEXT_MESSAGE = "{field} holds a JSON {kind} where text was expected."
+USERNAME_LINE_BREAK_MESSAGE = "The user name contains a line break."
+USERNAME_LINE_BREAK_FIX = "Retype the user name (Network Login ID) in Aeries, on one line."
+
+
+class NotText(RowError):
+    """A JSON object or list where a text value belongs; convert_rows names the field."""
+
+    def __init__(self, value: Any) -> None:
+        kind = "object" if isinstance(value, dict) else "list"
+        super().__init__("", NOT_TEXT_MESSAGE.format(field="a field", kind=kind))
+        self.value = value
+        self.kind = kind
+
+
 def text(value: Any) -> str:
+    """A value as trimmed text; a JSON object or list raises NotText (never its repr)."""
     if value.__class__ is str:
         return value.strip()
     if value is None:
         return ""
+    if isinstance(value, dict | list):
+        raise NotText(value)
     return str(value).strip()
+
+
+def username_text(value: Any, *, field: str) -> str:
+    """A user name: text on one line (a CR or LF in it is a row problem)."""
+    name = text(value)
+    if "\n" in name or "\r" in name:
+        raise RowError(field, USERNAME_LINE_BREAK_MESSAGE, fix=USERNAME_LINE_BREAK_FIX)
+    return name
 
 
 def flag(value: Any, *, default: bool) -> bool:
@@ -202,7 +228,9 @@ def excerpt(row: Any) -> dict[str, Any]:
 def row_id(row: Any, *keys: str) -> str:
     if not isinstance(row, dict):
         return ""
-    return next((text(row.get(key)) for key in keys if text(row.get(key))), "")
+    values = (row.get(key) for key in keys)
+    texts = ("" if isinstance(v, dict | list) else text(v) for v in values)
+    return next((value for value in texts if value), "")
 
 
 def convert_rows(
@@ -221,6 +249,8 @@ def convert_rows(
             if row.__class__ is not dict and not isinstance(row, dict):
                 raise RowError("", "the row is not a JSON object")
             extend(convert(row))
+        except NotText as exc:
+            problems.append(_not_text(entity, row, exc, id_keys))
         except RowError as exc:
             problems.append(
                 SisRowProblem(
@@ -238,6 +268,14 @@ def convert_rows(
             message = f"unreadable row ({type(exc).__name__})"
             problems.append(SisRowProblem(entity, row_id(row, *id_keys), "", message, excerpt(row)))
     return records, problems
+
+
+def _not_text(
+    entity: Entity, row: dict[str, Any], exc: NotText, id_keys: tuple[str, ...]
+) -> SisRowProblem:
+    field = next((str(key) for key, value in row.items() if value is exc.value), "")
+    message = NOT_TEXT_MESSAGE.format(field=field or "a field", kind=exc.kind)
+    return SisRowProblem(entity, row_id(row, *id_keys), field, message, excerpt(row))
 
 
 def required(row: dict[str, Any], key: str, *, field: str | None = None) -> str:

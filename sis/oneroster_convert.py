@@ -19,6 +19,7 @@ from sis.convert_common import (
     school_year_of,
     text,
     text_list,
+    username_text,
 )
 from sis.records import (
     ENTITY_ROLE,
@@ -249,7 +250,7 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
             text(get("familyName")),
             text(get("middleName")),
             text(get("email")),
-            text(get("username")),
+            username_text(get("username"), field="username"),
             text(get("identifier")),
             user_ids,
             _grades(get("grades")),
@@ -266,11 +267,23 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
     ]
 
 
-def _typed_id(user_ids: tuple[tuple[str, str], ...], types: frozenset[str]) -> str:
-    for kind, identifier in user_ids:
-        if kind.lower().replace(" ", "").replace("_", "").replace("-", "") in types:
-            return identifier
-    return ""
+# userIds type as sent -> "student" / "state" / "staff" / "" (bounded like the others).
+_ID_TYPE_KINDS: dict[str, str] = {}
+
+
+def _id_type_kind(kind: str) -> str:
+    found = _ID_TYPE_KINDS.get(kind)
+    if found is None:
+        key = kind.lower().replace(" ", "").replace("_", "").replace("-", "")
+        found = (
+            "student" if key in STUDENT_ID_TYPES
+            else "state" if key in STATE_ID_TYPES
+            else "staff" if key in STAFF_ID_TYPES
+            else ""
+        )  # fmt: skip
+        if len(_ID_TYPE_KINDS) < _CACHE_LIMIT:
+            _ID_TYPE_KINDS[kind] = found
+    return found
 
 
 def aeries_ids(
@@ -278,17 +291,26 @@ def aeries_ids(
 ) -> tuple[str, str, str]:
     """(Student ID, state student id, staff ID) of a user, from typed userIds, else from
     the shape of the sourcedId (Student ID or STU_<id>; TCH_<id>); "" when unknown."""
+    student = state = staff = ""
+    for kind, identifier in user_ids:
+        found = _ID_TYPE_KINDS.get(kind)
+        if found is None:
+            found = _id_type_kind(kind)
+        if found == "state":
+            state = state or identifier
+        elif found == "student":
+            student = student or identifier
+        elif found == "staff":
+            staff = staff or identifier
     if role is Role.STUDENT:
-        student_id = _typed_id(user_ids, STUDENT_ID_TYPES)
-        if not student_id:
+        if not student:
             match = STUDENT_SOURCED_ID.match(sourced_id)
-            student_id = match.group(1) if match else ""
-        return student_id, _typed_id(user_ids, STATE_ID_TYPES), ""
-    staff_id = _typed_id(user_ids, STAFF_ID_TYPES)
-    if not staff_id:
+            student = match.group(1) if match else ""
+        return student, state, ""
+    if not staff:
         match = STAFF_SOURCED_ID.match(sourced_id)
-        staff_id = match.group(1) if match else ""
-    return "", "", staff_id
+        staff = match.group(1) if match else ""
+    return "", "", staff
 
 
 def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:

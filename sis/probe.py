@@ -16,6 +16,7 @@ from sis import client_for, errors
 from sis.base import ClientOptions
 from sis.credentials import SisCredentials
 from sis.records import Entity
+from sis.urls import same_origin
 
 # The collections an import reads, in import order.
 PROBE_ENTITIES: tuple[Entity, ...] = (
@@ -205,7 +206,13 @@ def _serves_aeries(*, credentials: SisCredentials, options: dict[str, Any]) -> b
     client_options = ClientOptions(**{**options, "max_retry_seconds": 0.0})
     http = client_options.http(secrets=credentials.secrets)
     try:
-        response = http.request("GET", credentials.base_url)
+        try:
+            response = http.request("GET", credentials.base_url)
+        except errors.SisRedirectError as exc:
+            # Aeries sends its base URL on to Login.aspx: one step, on its own origin only.
+            if not same_origin(exc.location, credentials.base_url):
+                return False
+            response = http.request("GET", exc.location)
     except errors.SisError:
         return False
     finally:

@@ -274,7 +274,8 @@ class SisRowProblem:
 
     In SisPage.problems (severity "error"): the row did not become a record; the
     rest of the page still converts. In SisPage.warnings (severity "warning"): the
-    row's record is on the page, cleaned as `message` says.
+    row's record is on a page of the same read, cleaned as `message` says. See
+    docs/sis.md for every code.
     """
 
     entity: Entity

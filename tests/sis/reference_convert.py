@@ -47,10 +47,31 @@ class RowError(ValueError):
         self.fix = fix
 
 
+class NotText(RowError):
+    def __init__(self, value: Any) -> None:
+        kind = "object" if isinstance(value, dict) else "list"
+        super().__init__("", f"a field holds a JSON {kind} where text was expected.")
+        self.value = value
+        self.kind = "object" if isinstance(value, dict) else "list"
+
+
 def text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, dict | list):
+        raise NotText(value)
     return str(value).strip()
+
+
+def username_text(value: Any, field: str) -> str:
+    name = text(value)
+    if "\n" in name or "\r" in name:
+        raise RowError(
+            field,
+            "The user name contains a line break.",
+            fix="Retype the user name (Network Login ID) in Aeries, on one line.",
+        )
+    return name
 
 
 def flag(value: Any, *, default: bool) -> bool:
@@ -143,7 +164,8 @@ def excerpt(row: Any) -> dict[str, Any]:
 def row_id(row: Any, *keys: str) -> str:
     if not isinstance(row, dict):
         return ""
-    return next((text(row.get(key)) for key in keys if text(row.get(key))), "")
+    values = ["" if isinstance(row.get(k), dict | list) else text(row.get(k)) for k in keys]
+    return next((value for value in values if value), "")
 
 
 def convert_rows(
@@ -161,6 +183,12 @@ def convert_rows(
             if not isinstance(row, dict):
                 raise RowError("", "the row is not a JSON object")
             records.extend(convert(row))
+        except NotText as exc:
+            field = next((str(k) for k, v in row.items() if v is exc.value), "")
+            message = f"{field or 'a field'} holds a JSON {exc.kind} where text was expected."
+            problems.append(
+                SisRowProblem(entity, row_id(row, *id_keys), field, message, excerpt(row))
+            )
         except RowError as exc:
             problems.append(
                 SisRowProblem(
@@ -335,7 +363,7 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
             family_name=text(row.get("familyName")),
             middle_name=text(row.get("middleName")),
             email=text(row.get("email")),
-            username=text(row.get("username")),
+            username=username_text(row.get("username"), "username"),
             identifier=text(row.get("identifier")),
             user_ids=user_ids,
             grades=_grades(row.get("grades")),

@@ -9,6 +9,8 @@ import pytest
 from sis import aeries_convert as native
 from sis.convert_common import (
     CONTACT_NO_NAME_MESSAGE,
+    NOT_TEXT_MESSAGE,
+    USERNAME_LINE_BREAK_MESSAGE,
     RowError,
     flag,
     parse_date,
@@ -193,3 +195,31 @@ def test_credentials_normalise_url_and_mask_secrets():
     assert "very-secret" not in repr(creds) and "very-secret" not in str(creds)
     with pytest.raises(ValueError):
         SisCredentials(kind="csv", base_url="https://x/")  # type: ignore[arg-type]
+
+
+def test_a_json_object_where_text_belongs_is_a_row_problem_naming_the_field():
+    rows = [
+        {"sourcedId": "1", "role": "student", "givenName": {"x": 1}, "familyName": "Ng"},
+        {"sourcedId": "2", "role": "student", "givenName": "Al", "familyName": ["Ng"]},
+        {"sourcedId": "3", "role": "student", "givenName": "Bo", "familyName": "Ng"},
+    ]
+
+    people, problems = oneroster_rows_convert(entity=Entity.STUDENTS, rows=rows)
+
+    assert [p.sourced_id for p in people] == ["3"]
+    assert [(p.sourced_id, p.field, p.message) for p in problems] == [
+        ("1", "givenName", NOT_TEXT_MESSAGE.format(field="givenName", kind="object")),
+        ("2", "familyName", NOT_TEXT_MESSAGE.format(field="familyName", kind="list")),
+    ]
+    assert "{'x': 1}" not in repr(people)
+
+
+@pytest.mark.parametrize("username", ["ana\nadmin", "ana\r\n", "a\rb"])
+def test_a_user_name_with_a_line_break_is_a_row_problem(username):
+    row = {"sourcedId": "1", "role": "student", "givenName": "Ana", "username": username}
+    people, problems = oneroster_rows_convert(entity=Entity.STUDENTS, rows=[row])
+    if username.strip() == "ana":
+        assert people[0].username == "ana"  # a break at either end is only whitespace
+        return
+    assert people == [] and problems[0].field == "username"
+    assert problems[0].message == USERNAME_LINE_BREAK_MESSAGE
