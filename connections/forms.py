@@ -12,33 +12,25 @@ KEEP_STORED = "Leave blank to keep the stored value."
 NOT_SET = "Not set yet."
 
 
+def _url_field(name: str) -> forms.URLField:
+    """The model's URL field as a form field that assumes https when the scheme is left out."""
+    model_field = Connection._meta.get_field(name)
+    return forms.URLField(
+        label=model_field.verbose_name,
+        required=not model_field.blank,
+        max_length=model_field.max_length,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField", "size": 60}),
+        help_text=model_field.help_text,
+    )
+
+
 class ConnectionForm(forms.ModelForm):
     """Secrets are write-only: the form never renders a stored value back."""
 
-    base_url = forms.URLField(
-        label="Aeries URL",
-        max_length=500,
-        assume_scheme="https",
-        widget=forms.URLInput(attrs={"class": "vURLField", "size": 60}),
-        help_text=Connection._meta.get_field("base_url").help_text,
-    )
-
-    token_url = forms.URLField(
-        label=Connection._meta.get_field("token_url").verbose_name,
-        required=False,
-        max_length=500,
-        assume_scheme="https",
-        widget=forms.URLInput(attrs={"class": "vURLField", "size": 60}),
-        help_text=Connection._meta.get_field("token_url").help_text,
-    )
-    api_root = forms.URLField(
-        label=Connection._meta.get_field("api_root").verbose_name,
-        required=False,
-        max_length=500,
-        assume_scheme="https",
-        widget=forms.URLInput(attrs={"class": "vURLField", "size": 60}),
-        help_text=Connection._meta.get_field("api_root").help_text,
-    )
+    base_url = _url_field("base_url")
+    token_url = _url_field("token_url")
+    api_root = _url_field("api_root")
 
     new_client_secret = forms.CharField(
         label="Consumer Secret",

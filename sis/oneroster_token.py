@@ -28,6 +28,10 @@ DEMOGRAPHICS_SCOPE = SCOPE_PREFIX + "roster-demographics.readonly"
 SCOPES = (CORE_SCOPE, ROSTER_SCOPE, DEMOGRAPHICS_SCOPE)
 # Asked in this order until one is granted: everything, then what the import needs.
 SCOPE_CHOICES: tuple[tuple[str, ...], ...] = (SCOPES, (CORE_SCOPE,), (ROSTER_SCOPE,))
+WRONG_TOKEN_URL_FIX = (
+    "The connection's OneRoster token URL is not where this server hands out tokens; "
+    "clear it (Aeries: <Aeries URL>token) or correct it."
+)
 SCOPE_REDUCED_MESSAGE = (
     "Aeries refused the scope {refused}; the token was granted for {granted} only, "
     "which covers everything Autoroster imports."
@@ -97,7 +101,10 @@ class TokenSource:
                 auth=auth,
             )
             if response.status_code != 200:
-                raise token_error(response, scrub=self.http.scrub)
+                error = token_error(response, scrub=self.http.scrub)
+                if isinstance(error, errors.SisWrongUrlError) and self.credentials.token_url:
+                    error.fix = WRONG_TOKEN_URL_FIX  # not the Aeries URL: the one typed
+                raise error
             return response
 
         _response, payload = json_twice(post)

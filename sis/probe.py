@@ -192,6 +192,8 @@ def _refine_auth_failure(
     """
     if credentials.kind != "oneroster" or not isinstance(exc, errors.SisWrongUrlError):
         return exc
+    if credentials.token_url or isinstance(exc, errors.SisRedirectError):
+        return exc  # a token URL of its own, or a redirect: nothing to do with IIS
     if exc.status != 404 or not _serves_aeries(credentials=credentials, options=options):
         return exc
     return errors.SisOneRosterDisabledError(

@@ -1,8 +1,6 @@
 """The Aeries URL and the advanced OneRoster URLs at save time: what people paste, the
 address rules shared with the SIS client, and a DNS answer that changes after saving."""
 
-import socket
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -12,40 +10,20 @@ from connections.services import connection_client, connection_save
 from connections.url_validation import URL_BAD_PORT, URL_CHANGED, sis_url_clean
 from sis import errors
 from sis.records import Entity
+from tests.connections.conftest import PUBLIC_IP, connection_form_data, dns_answers
 from tests.factories import ConnectionFactory
 from tests.recorder import recorder_factory  # noqa: F401 (fixture)
 
-PUBLIC = "93.184.216.34"
-DNS = {"district.aeries.net": PUBLIC, "or.example.org": PUBLIC, "cgnat.example.org": "100.64.3.4"}
+DNS = {
+    "district.aeries.net": PUBLIC_IP,
+    "or.example.org": PUBLIC_IP,
+    "cgnat.example.org": "100.64.3.4",
+}
 
 
 @pytest.fixture(autouse=True)
 def fake_dns(monkeypatch):
-    def getaddrinfo(host, *args, **kwargs):
-        if host not in DNS:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (DNS[host], 0))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
-
-def form_data(district, **overrides):
-    data = {
-        "district": district.pk,
-        "name": "Aeries OneRoster",
-        "kind": "oneroster",
-        "enabled": "on",
-        "base_url": "https://district.aeries.net/aeries",
-        "client_id": "consumer-id-123",
-        "new_client_secret": "secret-value",
-        "new_certificate": "",
-        "school_codes": "",
-        "token_url": "",
-        "api_root": "",
-        "relationship_codes": "",
-        "notes": "",
-    }
-    return {**data, **overrides}
+    dns_answers(monkeypatch, DNS)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +40,7 @@ def test_a_pasted_url_is_saved_as_the_base_url_and_the_change_is_shown(
 ):
     client.force_login(manager)
     add = reverse("admin:connections_connection_add")
-    response = client.post(add, form_data(district, base_url=pasted), follow=True)
+    response = client.post(add, connection_form_data(district, base_url=pasted), follow=True)
 
     assert response.status_code == 200
     assert Connection.objects.get().base_url == "https://district.aeries.net/aeries/"
@@ -73,7 +51,7 @@ def test_a_pasted_url_is_saved_as_the_base_url_and_the_change_is_shown(
 def test_a_clean_url_is_saved_without_a_message(client, manager, district):
     client.force_login(manager)
     add = reverse("admin:connections_connection_add")
-    response = client.post(add, form_data(district), follow=True)
+    response = client.post(add, connection_form_data(district), follow=True)
     assert not any("was changed to" in str(m) for m in response.context["messages"])
 
 
@@ -98,7 +76,7 @@ def test_the_save_time_rules_are_the_clients_address_rules(url, code):
 
 def test_advanced_urls_of_another_oneroster_server(client, manager, district):
     client.force_login(manager)
-    data = form_data(
+    data = connection_form_data(
         district,
         base_url="https://or.example.org/",
         token_url="https://or.example.org/ims/oneroster/v1p1/token",
@@ -117,7 +95,7 @@ def test_advanced_urls_of_another_oneroster_server(client, manager, district):
 
 def test_advanced_urls_follow_the_same_address_rules(client, manager, district):
     client.force_login(manager)
-    data = form_data(
+    data = connection_form_data(
         district, api_root="https://cgnat.example.org/", token_url="https://or.example.org:25/t"
     )
     response = client.post(reverse("admin:connections_connection_add"), data)
@@ -131,10 +109,12 @@ def test_advanced_urls_follow_the_same_address_rules(client, manager, district):
 def test_relationship_codes_are_checked_and_written_one_way(client, manager, district):
     client.force_login(manager)
     add = reverse("admin:connections_connection_add")
-    bad = client.post(add, form_data(district, relationship_codes="11=mother, 13"))
+    bad = client.post(add, connection_form_data(district, relationship_codes="11=mother, 13"))
     assert "11=mother, 13" in bad.context["adminform"].form.errors["relationship_codes"][0]
 
-    good = client.post(add, form_data(district, relationship_codes="11 = Parent\n16=guardian"))
+    good = client.post(
+        add, connection_form_data(district, relationship_codes="11 = Parent\n16=guardian")
+    )
     assert good.status_code == 302
     assert Connection.objects.get().relationship_codes == "11=parent, 16=guardian"
 

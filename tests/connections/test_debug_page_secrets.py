@@ -1,8 +1,6 @@
 """With DEBUG on, the error page of a failing save shows no newly typed secret: neither in
 the POST data nor in any frame's variables (form clean, admin save, connection_save)."""
 
-import socket
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -15,12 +13,7 @@ SECRET = "typed-consumer-secret-5f2a9c"
 CERTIFICATE = "typed-certificate-77d1e0b3"
 
 
-@pytest.fixture(autouse=True)
-def public_dns(monkeypatch):
-    def getaddrinfo(host, *args, **kwargs):
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+pytestmark = pytest.mark.usefixtures("public_dns")
 
 
 @pytest.fixture

@@ -120,3 +120,12 @@ def test_the_oneroster_endpoints_default_to_aeries_own():
     creds = SisCredentials(kind="oneroster", base_url="https://d.example.org/aeries")
     assert creds.oneroster_token_url == "https://d.example.org/aeries/token"
     assert creds.oneroster_api_root == "https://d.example.org/aeries/ims/oneroster/v1p1/"
+
+
+def test_a_wrong_token_url_names_the_token_url_not_iis(sandbox_sis):
+    creds = {"token_url": sandbox_sis.base_url + "oauth/token"}
+    report = connection_probe(
+        credentials=sandbox_credentials(sandbox_sis, **creds), **SANDBOX_OPTIONS
+    )
+    assert (report.healthy, report.code) == (False, "wrong_url")
+    assert "token URL" in report.fix and "IIS" not in report.fix
