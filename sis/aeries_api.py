@@ -18,9 +18,10 @@ from sis import errors
 from sis.aeries_contacts import contact_batches, student_agents
 from sis.aeries_pages import NATIVE_ID_KEYS, paginate
 from sis.aeries_staff import entity_check, staff_people
+from sis.answers import json_or_none, json_twice
 from sis.base import ClientOptions
 from sis.convert_common import JSON_NUL, convert_rows, nul_scrub
-from sis.http import HeaderAuth, json_or_none, json_twice
+from sis.http import HeaderAuth
 from sis.notices import NoticeBoard
 from sis.oneroster_errors import request_error
 from sis.paging import ordered_map

@@ -26,7 +26,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
-import orjson
 import requests
 from requests.auth import AuthBase
 from requests.cookies import RequestsCookieJar
@@ -216,21 +215,9 @@ class SisHttp:
             try:
                 response = self._send_once(method, url, params, data, headers, auth, attempt)
             except requests.RequestException as exc:
-                cut = truncation(exc)
-                if cut is not None:
-                    cut_offs += 1
-                    if cut_offs == 1:
-                        logger.warning("%s %s was cut off; asking once more", method, url_path(url))
-                        continue
-                    raise truncated_error(url=url, received=cut[0], expected=cut[1]) from None
-                error = network_error(exc, url=url, timeout=self.options.read_timeout)
-                self._log_failure(method, url, error, attempt)
-                retryable = (
-                    isinstance(error, errors.SisTimeoutError | errors.SisConnectionRefusedError)
-                    or type(error) is errors.SisNetworkError
-                )
-                if not retryable or not self._retry_wait(started, attempt, None, shared=False):
-                    raise error from None
+                cut_offs += truncation(exc) is not None
+                self._failed(exc, method=method, url=url, started=started, attempt=attempt,
+                             cut_offs=cut_offs)  # fmt: skip
                 continue
             except errors.SisError as exc:
                 exc.url_path = exc.url_path or url_path(url)
@@ -245,6 +232,36 @@ class SisHttp:
                 if response.status_code == 500:
                     return response  # its body says why: the caller diagnoses it
                 raise self._gave_up(response, started)
+
+    def _failed(
+        self,
+        exc: requests.RequestException,
+        *,
+        method: str,
+        url: str,
+        started: float,
+        attempt: int,
+        cut_offs: int,
+    ) -> None:
+        """Returns when the request should be sent again; raises its diagnosis otherwise.
+
+        A cut-off answer is asked for once more at once; a flaky connection is retried
+        with backoff within the time budget.
+        """
+        cut = truncation(exc)
+        if cut is not None:
+            if cut_offs > 1:
+                raise truncated_error(url=url, received=cut[0], expected=cut[1]) from None
+            logger.warning("%s %s was cut off; asking once more", method, url_path(url))
+            return
+        error = network_error(exc, url=url, timeout=self.options.read_timeout)
+        self._log_failure(method, url, error, attempt)
+        retryable = (
+            isinstance(error, errors.SisTimeoutError | errors.SisConnectionRefusedError)
+            or type(error) is errors.SisNetworkError
+        )
+        if not retryable or not self._retry_wait(started, attempt, None, shared=False):
+            raise error from None
 
     def _send_once(self, method, url, params, data, headers, auth, attempt) -> requests.Response:
         sent = self._clock()
@@ -342,59 +359,3 @@ def redirect_error(response: requests.Response) -> errors.SisRedirectError:
         status=response.status_code,
         url_path=path,
     )
-
-
-def json_twice(fetch: Callable[[], requests.Response]) -> tuple[requests.Response, Any]:
-    """fetch() and parse its JSON; a malformed body is asked for once more."""
-    try:
-        response = fetch()
-        return response, response_json(response)
-    except errors.SisMalformedJsonError as exc:
-        logger.warning("%s was malformed; asking once more", exc.url_path)
-    response = fetch()
-    return response, response_json(response)
-
-
-def response_json(response: requests.Response) -> Any:
-    """orjson-parse a body, turning HTML / login pages / truncation into a diagnosis."""
-    path = url_path(response.url or "")
-    body = response.content
-    content_type = response.headers.get("Content-Type", "").lower()
-    stripped = body.lstrip()[:1]
-    if "html" in content_type or stripped == b"<":
-        raise not_json_error(body=body, path=path, status=response.status_code)
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        if stripped in (b"{", b"[") or not stripped:
-            raise errors.SisMalformedJsonError(
-                errors.MALFORMED_JSON_MESSAGE.format(path=path),
-                fix=errors.MALFORMED_JSON_FIX,
-                status=response.status_code,
-                url_path=path,
-            ) from None
-        raise not_json_error(body=body, path=path, status=response.status_code) from None
-
-
-def not_json_error(*, body: bytes, path: str, status: int | None) -> errors.SisNotJsonError:
-    sample = body[:20000].lower()
-    if b"<html" not in sample and b"<!doctype" not in sample:
-        kind = errors.NOT_JSON_KIND_OTHER
-    elif any(word in sample for word in (b"password", b"log in", b"login", b"sign in")):
-        kind = errors.NOT_JSON_KIND_LOGIN
-    else:
-        kind = errors.NOT_JSON_KIND_HTML
-    return errors.SisNotJsonError(
-        errors.NOT_JSON_MESSAGE.format(path=path, kind=kind),
-        fix=errors.NOT_JSON_FIX,
-        status=status,
-        url_path=path,
-    )
-
-
-def json_or_none(response: requests.Response) -> Any:
-    """Best-effort parse of an error body (statusInfoSet / Message); None if not JSON."""
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return None

@@ -18,10 +18,11 @@ from urllib.parse import urljoin
 import requests
 
 from sis import errors
+from sis.answers import json_twice
 from sis.base import ClientOptions
 from sis.convert_common import JSON_NUL, nul_scrub, split_problems
 from sis.credentials import ONEROSTER_PATH, SisCredentials
-from sis.http import HeaderAuth, json_twice
+from sis.http import HeaderAuth
 from sis.notices import NoticeBoard
 from sis.oneroster_convert import oneroster_rows_convert
 from sis.oneroster_errors import data_error

@@ -330,12 +330,9 @@ def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
     match = CONTACT_ID.match(sourced_id)
     students = ref_ids(get("agents")) or ((match.group("student"),) if match else (None,))
     order = int(match.group("sequence")) if match else 0
-    given_name = text(get("givenName"))
-    family_name = text(get("familyName"))
+    given_name, family_name = text(get("givenName")), text(get("familyName"))
     contact_names(given_name, family_name, field="givenName")
-    email = text(get("email"))
-    phone = text(get("phone")) or text(get("sms"))
-    relationship = role or "guardian"
+    email, phone = text(get("email")), text(get("phone")) or text(get("sms"))
     status = _status_of(get("status"))
     modified = parse_datetime(get("dateLastModified"))
     return [
@@ -346,7 +343,7 @@ def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
             family_name,
             email,
             phone,
-            relationship,
+            role or "guardian",
             order == 1,
             order,
             status,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import requests
 
 from sis import errors
-from sis.http import json_or_none
+from sis.answers import json_or_none
 from sis.records import Entity
 from sis.urls import url_path
 
@@ -65,6 +65,17 @@ def request_error(
     )
 
 
+def scope_error(*, status: int, path: str) -> errors.SisScopeError:
+    """The Consumer ID and Secret are right: the scope asked for is not granted
+    (TokenSource asks again with fewer scopes, and names the one to grant)."""
+    return errors.SisScopeError(
+        errors.SCOPE_MESSAGE.format(scopes="asked for"),
+        fix=errors.SCOPE_FIX.format(scope="roster-core.readonly"),
+        status=status,
+        url_path=path,
+    )
+
+
 def token_error(response: requests.Response, *, scrub: Scrub) -> errors.SisError:
     """Why {base}token did not hand out a token."""
     path = url_path(response.url or "")
@@ -72,14 +83,7 @@ def token_error(response: requests.Response, *, scrub: Scrub) -> errors.SisError
     payload = json_or_none(response)
     oauth_error = payload.get("error") if isinstance(payload, dict) else None
     if oauth_error == "invalid_scope":
-        # The Consumer ID and Secret are right: the scope asked for is not granted.
-        # TokenSource asks again with fewer scopes, and names the one to grant.
-        return errors.SisScopeError(
-            errors.SCOPE_MESSAGE.format(scopes="asked for"),
-            fix=errors.SCOPE_FIX.format(scope="roster-core.readonly"),
-            status=status,
-            url_path=path,
-        )
+        return scope_error(status=status, path=path)
     # A credential rejection wins over wording such as "…or OneRoster access is not
     # enabled for it", which Aeries puts in its invalid_client description.
     if status == 401 or oauth_error in _OAUTH_CREDENTIAL_ERRORS:

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from requests.auth import HTTPBasicAuth
 
 from sis import errors
+from sis.answers import json_twice
 from sis.credentials import SisCredentials
-from sis.http import SisHttp, json_twice
+from sis.http import SisHttp
 from sis.oneroster_errors import token_error
 from sis.urls import url_path
 

@@ -11,11 +11,11 @@ import requests
 import responses
 
 from sis import errors
+from sis.answers import response_json
 from sis.http import (
     USER_AGENT,
     HttpOptions,
     SisHttp,
-    response_json,
     retry_after_seconds,
 )
 
