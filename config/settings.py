@@ -11,6 +11,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# Error pages mask what sensitive_variables / sensitive_post_parameters name (SIS
+# secrets) even with DEBUG on; Django's own filter only does so with DEBUG off.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "connections.debug.SecretSafeExceptionReporterFilter"
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,15 +1,21 @@
 """Test connection: probe the SIS, keep the result on the connection, audit it."""
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import audit_record
 from connections.models import Connection
-from connections.services import connection_credentials
+from connections.services import connection_credentials, sis_policy_options
 from sis.probe import ProbeReport, connection_probe
+from sis.records import Entity
 
-CHECK_OK, CHECK_FAILED = "✓", "✗"
+CHECK_OK, CHECK_FAILED, CHECK_UNUSED = "✓", "✗", "!"
+UNUSED_SUFFIX = " (not imported by this connection's settings)"
+# The collections every import reads, whatever people it brings in.
+ALWAYS_NEEDED = frozenset({Entity.SCHOOLS})
+SCHEDULE = frozenset({Entity.TERMS, Entity.COURSES, Entity.CLASSES, Entity.ENROLLMENTS})
 
 
 def probe_report_text(report: ProbeReport) -> str:
@@ -18,9 +24,37 @@ def probe_report_text(report: ProbeReport) -> str:
     if report.fix:
         lines.append(f"Fix: {report.fix}")
     for check in report.checks:
-        mark = CHECK_OK if check.ok else CHECK_FAILED
-        lines.append(f"{mark} {check.entity.value}: {check.message}")
+        if check.ok:
+            lines.append(f"{CHECK_OK} {check.entity.value}: {check.message}")
+        elif not check.needed:
+            lines.append(f"{CHECK_UNUSED} {check.entity.value}: {check.message}{UNUSED_SUFFIX}")
+        else:
+            lines.append(f"{CHECK_FAILED} {check.entity.value}: {check.message}")
+    lines.extend(f"Note: {note}" for note in report.notes)
     return "\n".join(lines)
+
+
+def connection_needed_entities(*, connection: Connection) -> frozenset[Entity] | None:
+    """The collections the connection's sync settings import (None: no settings yet, all).
+
+    Read through the reverse relation only: connections does not import rostering.
+    """
+    try:
+        settings = connection.sync_settings
+    except ObjectDoesNotExist:
+        return None
+    roles = {
+        Entity.STUDENTS: settings.sync_students,
+        Entity.TEACHERS: settings.sync_teachers,
+        Entity.STAFF: settings.sync_staff,
+        Entity.ADMINISTRATORS: settings.sync_administrators,
+    }
+    needed = {entity for entity, on in roles.items() if on}
+    if settings.sync_students and settings.guardians != "off":
+        needed.add(Entity.CONTACTS)
+    if needed:
+        needed |= SCHEDULE
+    return frozenset(needed | ALWAYS_NEEDED)
 
 
 def connection_test(
@@ -33,7 +67,9 @@ def connection_test(
 ) -> ProbeReport:
     """Probes the connection's SIS and stores the verdict (time, healthy, message)."""
     report = connection_probe(
-        credentials=connection_credentials(connection=connection), **client_options
+        credentials=connection_credentials(connection=connection),
+        needed=connection_needed_entities(connection=connection),
+        **{**sis_policy_options(), **client_options},
     )
     text = probe_report_text(report)
     connection.last_test_at = timezone.now()

@@ -1,24 +1,36 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 
 from connections.models import Connection
 from connections.services import SNAPSHOT_FIELDS
-from connections.url_validation import sis_url_normalise
+from connections.url_validation import sis_address_validate, sis_url_clean
+from sis.relationships import mapping_parse
 
 KEEP_STORED = "Leave blank to keep the stored value."
 NOT_SET = "Not set yet."
 
 
+def _url_field(name: str) -> forms.URLField:
+    """The model's URL field as a form field that assumes https when the scheme is left out."""
+    model_field = Connection._meta.get_field(name)
+    return forms.URLField(
+        label=model_field.verbose_name,
+        required=not model_field.blank,
+        max_length=model_field.max_length,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField", "size": 60}),
+        help_text=model_field.help_text,
+    )
+
+
 class ConnectionForm(forms.ModelForm):
     """Secrets are write-only: the form never renders a stored value back."""
 
-    base_url = forms.URLField(
-        label="Aeries URL",
-        max_length=500,
-        assume_scheme="https",
-        widget=forms.URLInput(attrs={"class": "vURLField", "size": 60}),
-        help_text=Connection._meta.get_field("base_url").help_text,
-    )
+    base_url = _url_field("base_url")
+    token_url = _url_field("token_url")
+    api_root = _url_field("api_root")
 
     new_client_secret = forms.CharField(
         label="Consumer Secret",
@@ -32,6 +44,8 @@ class ConnectionForm(forms.ModelForm):
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
+
+    url_message = ""
 
     class Meta:
         model = Connection
@@ -52,10 +66,37 @@ class ConnectionForm(forms.ModelForm):
         self.fields["new_certificate"].help_text += " Only for the Aeries API (certificate) kind."
 
     def clean_base_url(self):
+        # With an API root of its own, a OneRoster server may live at the host's root.
+        has_root = bool(str(self.data.get(self.add_prefix("api_root"), "")).strip())
         try:
-            return sis_url_normalise(url=self.cleaned_data["base_url"])
+            cleaned = sis_url_clean(url=self.cleaned_data["base_url"], subdirectory=not has_root)
         except ValidationError as exc:
             raise ValidationError(exc.messages) from None
+        self.url_message = cleaned.message  # the admin tells the user what changed
+        return cleaned.url
+
+    def _advanced_url(self, name: str) -> str:
+        value = (self.cleaned_data.get(name) or "").strip()
+        if not value:
+            return ""
+        try:
+            validated = sis_address_validate(url=value, subdirectory=False)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+        return validated if name == "api_root" else validated.rstrip("/")
+
+    def clean_token_url(self):
+        return self._advanced_url("token_url")
+
+    def clean_api_root(self):
+        return self._advanced_url("api_root")
+
+    def clean_relationship_codes(self):
+        try:
+            pairs = mapping_parse(self.cleaned_data.get("relationship_codes", ""))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        return ", ".join(f"{code}={relationship}" for code, relationship in pairs)
 
     def clean_school_codes(self):
         codes = [c.strip() for c in self.cleaned_data["school_codes"].split(",") if c.strip()]
@@ -64,6 +105,8 @@ class ConnectionForm(forms.ModelForm):
             raise ValidationError(f"School codes are letters and digits, comma separated: {bad}.")
         return ",".join(codes)
 
+    # The debug error page shows a failing frame's variables: never the typed secrets.
+    @method_decorator(sensitive_variables("cleaned"))
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")

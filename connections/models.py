@@ -19,7 +19,8 @@ class Connection(models.Model):
         "Aeries URL",
         max_length=500,
         help_text="The Aeries base URL including its sub-directory, "
-        "e.g. https://district.aeries.net/aeries/",
+        "e.g. https://district.aeries.net/aeries/ (a pasted login page, token or API "
+        "address is cut back to it).",
     )
     client_id = models.CharField("Consumer ID", max_length=255, blank=True)
     client_secret = EncryptedTextField("Consumer Secret", blank=True)
@@ -30,6 +31,29 @@ class Connection(models.Model):
         blank=True,
         help_text="Optional: Aeries school codes to read, comma separated (e.g. 994,995). "
         "Blank reads every school the API entry can see.",
+    )
+    token_url = models.URLField(
+        "OneRoster token URL",
+        max_length=500,
+        blank=True,
+        help_text="Advanced, OneRoster only. Blank for Aeries: <Aeries URL>token. Another "
+        "OneRoster server may hand out tokens elsewhere, e.g. …/ims/oneroster/v1p1/token.",
+    )
+    api_root = models.URLField(
+        "OneRoster API root",
+        max_length=500,
+        blank=True,
+        help_text="Advanced, OneRoster only. Blank for Aeries: "
+        "<Aeries URL>ims/oneroster/v1p1/. Set it for a server that serves OneRoster "
+        "elsewhere, e.g. at its root (the Aeries URL then needs no sub-directory).",
+    )
+    relationship_codes = models.TextField(
+        "Contact relationship codes",
+        blank=True,
+        help_text="Aeries API only: what the district's contact relationship codes mean, "
+        "as code=parent, code=guardian or code=relative, comma separated (e.g. 11=parent, "
+        "16=guardian, 23=relative). Needed only for codes Aeries' code table does not "
+        "explain; these win over it.",
     )
     enabled = models.BooleanField(default=True)
     notes = models.TextField(blank=True)

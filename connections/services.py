@@ -4,12 +4,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from audit.models import AuditEvent
 from audit.services import audit_changes, audit_record
 from connections.models import Connection
-from connections.url_validation import sis_url_normalise
+from connections.url_validation import sis_address_validate, sis_url_clean
 from sis import SisClient, SisCredentials, client_for
+from sis.relationships import mapping_parse
 
 SNAPSHOT_FIELDS = (
     "district",
@@ -18,6 +20,9 @@ SNAPSHOT_FIELDS = (
     "base_url",
     "client_id",
     "school_codes",
+    "token_url",
+    "api_root",
+    "relationship_codes",
     "enabled",
     "notes",
 )
@@ -49,7 +54,36 @@ def connection_credentials_check(*, connection: Connection) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
+def connection_urls_clean(*, connection: Connection) -> list[str]:
+    """Normalises and validates the connection's URLs in place (the Aeries URL cut back
+    from what was pasted, the advanced OneRoster URLs checked by the same address rules);
+    returns what was removed from the pasted Aeries URL."""
+    errors = {}
+    for name in ("token_url", "api_root"):
+        value = (getattr(connection, name) or "").strip()
+        if not value:
+            setattr(connection, name, "")
+            continue
+        try:
+            validated = sis_address_validate(url=value, subdirectory=False)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+            continue
+        setattr(connection, name, validated if name == "api_root" else validated.rstrip("/"))
+    try:
+        cleaned = sis_url_clean(url=connection.base_url, subdirectory=not connection.api_root)
+    except ValidationError as exc:
+        errors["base_url"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    connection.base_url = cleaned.url
+    return cleaned.notes
+
+
+# The debug error page shows a failing frame's variables: never these. (A decorator
+# between this one and the function, such as @transaction.atomic, would show them as
+# its own arguments.)
+@sensitive_variables("new_secret", "new_certificate")
 def connection_save(
     *,
     connection: Connection,
@@ -65,7 +99,29 @@ def connection_save(
     `before` is `connection_snapshot()` of the stored row (None when new). Blank
     secrets keep the stored value.
     """
-    connection.base_url = sis_url_normalise(url=connection.base_url)
+    with transaction.atomic():
+        return _connection_write(
+            connection=connection,
+            actor=actor,
+            before=before,
+            new_secret=new_secret,
+            new_certificate=new_certificate,
+            source=source,
+            remote_addr=remote_addr,
+        )
+
+
+def _connection_write(
+    *,
+    connection: Connection,
+    actor: AbstractBaseUser | None,
+    before: dict | None,
+    new_secret: str,
+    new_certificate: str,
+    source: str,
+    remote_addr: str | None,
+) -> Connection:
+    connection_urls_clean(connection=connection)
     if new_secret:
         connection.client_secret = new_secret.strip()
     if new_certificate:
@@ -112,7 +168,22 @@ def connection_credentials(*, connection: Connection) -> SisCredentials:
         client_secret=str(connection.client_secret or ""),
         certificate=str(connection.certificate or ""),
         school_codes=connection.school_code_list,
+        token_url=connection.token_url,
+        api_root=connection.api_root,
+        relationship_codes=_relationship_codes(connection.relationship_codes),
     )
+
+
+def _relationship_codes(text: str) -> tuple[tuple[str, str], ...]:
+    try:
+        return mapping_parse(text)
+    except ValueError:
+        return ()  # saved before the rule: unreadable entries explain nothing
+
+
+def sis_policy_options() -> dict:
+    """The address rules every SIS request of this deployment follows (sis.address)."""
+    return {"allow_insecure": settings.ALLOW_INSECURE_SIS_URLS}
 
 
 def connection_client(*, connection: Connection, **options) -> SisClient:
@@ -123,6 +194,7 @@ def connection_client(*, connection: Connection, **options) -> SisClient:
         "connect_timeout": settings.SIS_CONNECT_TIMEOUT,
         "read_timeout": settings.SIS_READ_TIMEOUT,
         "max_retry_seconds": settings.SIS_MAX_RETRY_SECONDS,
+        **sis_policy_options(),
     }
     return client_for(connection_credentials(connection=connection), **{**defaults, **options})
 

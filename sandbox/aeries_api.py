@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable
 
 from sandbox import native_records as nr
+from sandbox import shapes
 from sandbox.store import Store, encode
 from sandbox.switches import Switches
 from sandbox.wire import Request, Response, json_response
@@ -134,6 +135,10 @@ class AeriesApi:
         return Response(200, array(rows[max(start, 1) - 1 : end]))
 
     def route(self, request: Request, parts: list[str]) -> Response:
+        behaviours = self.switches.behaviours
+        if [p.upper() for p in parts] == ["CODES", "CON", "RL"] and behaviours.codes_endpoint:
+            numeric = behaviours.numeric_relationships
+            return Response(200, array([encode(r) for r in nr.relationship_codes(numeric=numeric)]))
         if parts[:1] == ["staff"] and len(parts) <= 2:
             if not self.switches.permissions["staff_data"]:
                 return message(403, "The certificate lacks the 'Staff Data' read permission.")
@@ -148,12 +153,15 @@ class AeriesApi:
             )
         if not self.switches.permissions["schools"]:
             return message(403, "The certificate lacks the 'Schools' read permission.")
+        retired = self.switches.behaviours.retired_schools
         if len(parts) == 1:
             return self.listing(
-                request, ("schools",), lambda g: [self.school(g, c) for c in g.schools]
+                request,
+                ("schools",),
+                lambda g: [self.school(g, c) for c in g.schools if c not in retired],
             )
         code = parts[1]
-        if code not in self.current().schools:
+        if code not in self.current().schools or code in retired:
             return message(404, f"School {code} was not found.")
         if len(parts) == 2:
             return Response(200, self.rows(("school", code), lambda g: [self.school(g, code)])[0])
@@ -196,7 +204,10 @@ class AeriesApi:
 
     def student(self, g: Groups, person) -> dict:
         first = g.people.get(person.contact_ids[0]) if person.contact_ids else None
-        return nr.student_native(person, first.email if first else "")
+        row = nr.student_native(person, first.email if first else "")
+        return (
+            shapes.dirty_native_student(person, row) if self.switches.behaviours.dirty_text else row
+        )
 
     def school_teachers(self, request: Request, code: str, rest: list[str]) -> Response:
         def make(g: Groups) -> list[dict]:
@@ -230,7 +241,11 @@ class AeriesApi:
     def school_contacts(self, request: Request, code: str, rest: list[str]) -> Response:
         def make(g: Groups) -> list[dict]:
             return [
-                nr.contact_native(c, g.people[c.student_id])
+                nr.contact_native(
+                    c,
+                    g.people[c.student_id],
+                    numeric=self.switches.behaviours.numeric_relationships,
+                )
                 for c in g.contacts[code]
                 if not rest or c.student_id == rest[0]
             ]

@@ -66,9 +66,10 @@ def _basic(request: Request) -> tuple[str, str] | None:
 class TokenIssuer:
     """Issues bearer tokens and answers whether a request carries a live one."""
 
-    def __init__(self, credentials: Credentials, lifetime: int) -> None:
+    def __init__(self, credentials: Credentials, lifetime: int, behaviours=None) -> None:
         self.credentials = credentials
         self.lifetime = lifetime
+        self.behaviours = behaviours
         self.tokens: dict[str, tuple[float, frozenset[str]]] = {}
         self.lock = threading.Lock()
         self.issued = 0
@@ -90,6 +91,10 @@ class TokenIssuer:
         unknown = [s for s in asked if s not in SCOPES]
         if unknown:
             return _oauth_error(400, "invalid_scope", f"Unknown scope: {' '.join(unknown)}")
+        refused = [s for s in asked if self.behaviours and s in self.behaviours.refused_scopes]
+        if refused:
+            # Aeries' answer for a scope the API entry was not given: the client is right.
+            return _oauth_error(401, "invalid_scope", f"Scope not granted: {' '.join(refused)}")
         access = secrets.token_hex(32)
         with self.lock:
             self.tokens[access] = (time.monotonic() + self.lifetime, frozenset(asked))

@@ -9,6 +9,7 @@ DELETE _sandbox/faults               reset every fault (also POST _sandbox/fault
 POST   _sandbox/permissions          {"master_schedule": false, "oneroster_enabled": true}
 POST   _sandbox/settings             {"token_lifetime": 2, "max_limit": 50, "leavers": ...}
 POST   _sandbox/tokens/expire        expire every token issued so far
+POST   _sandbox/behaviours           {"strict_spec": true, "rejected_filters": ["role"], ...}
 """
 
 from typing import TYPE_CHECKING
@@ -54,6 +55,9 @@ def _route(server: "SandboxServer", method: str, action: str, body: dict) -> Res
     if (method, action) == ("POST", "settings"):
         server.configure(**body)
         return json_response(200, server.settings())
+    if (method, action) == ("POST", "behaviours"):
+        server.set_behaviours(**body)
+        return json_response(200, server.behaviours.describe())
     if (method, action) == ("POST", "tokens/expire"):
         server.expire_tokens()
         return json_response(200, {"expired": True})

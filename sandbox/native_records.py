@@ -149,14 +149,32 @@ def section_native(section: Section, staff: list[Person]) -> dict:
     }
 
 
-def contact_native(contact: Person, student: Person) -> dict:
+# The district's contact relationship codes (CON.RL): the letters the sandbox generates,
+# or the numbers of Aeries' demo data, with their code-table descriptions.
+RELATIONSHIP_CODES = {"MO": "Mother", "FA": "Father", "GU": "Guardian", "GM": "Grandmother"}
+NUMERIC_RELATIONSHIPS = {"MO": 11, "FA": 13, "GU": 16, "GM": 23}
+NUMERIC_EXTRA_CODES = {25: "Aunt", 99: "Other"}
+
+
+def relationship_codes(*, numeric: bool) -> list[dict]:
+    """The rows of `GET api/v5/codes/CON/RL`."""
+    if not numeric:
+        return [{"Code": code, "Description": text} for code, text in RELATIONSHIP_CODES.items()]
+    named = {NUMERIC_RELATIONSHIPS[code]: text for code, text in RELATIONSHIP_CODES.items()}
+    table = {**named, **NUMERIC_EXTRA_CODES}
+    return [{"Code": str(code), "Description": text} for code, text in sorted(table.items())]
+
+
+def contact_native(contact: Person, student: Person, *, numeric: bool = False) -> dict:
     return {
         "StudentID": int(student.sourced_id),
         "SchoolCode": int(student.school_codes[0]),
         "SequenceNumber": contact.sequence,
         "FirstName": contact.given_name,
         "LastName": contact.family_name,
-        "RelationshipToStudentCode": contact.relationship,
+        "RelationshipToStudentCode": (
+            NUMERIC_RELATIONSHIPS[contact.relationship] if numeric else contact.relationship
+        ),
         "EmailAddress": contact.email,
         "HomePhone": contact.phone if contact.lives_with else "",
         "WorkPhone": "",

@@ -7,10 +7,10 @@ from sandbox import auth
 from sandbox.pages import page_response, single_response
 from sandbox.query import QueryError
 from sandbox.store import Collection, Store
-from sandbox.switches import Switches
+from sandbox.switches import ONEROSTER_ROOT, Switches
 from sandbox.wire import Request, Response, html_not_found, status_info
 
-API_ROOT = "ims/oneroster/v1p1/"
+API_ROOT = ONEROSTER_ROOT  # Aeries' mount point; Behaviours.oneroster_root may move it
 USER_PERMISSIONS = ("student_data", "teacher_data", "staff_data")
 
 
@@ -63,7 +63,7 @@ class OneRosterApi:
             return status_info(
                 401, "The access token is missing, invalid or expired.", "unauthorisedrequest"
             )
-        parts = [p for p in request.path[len(API_ROOT) :].split("/") if p]
+        parts = [p for p in self.api_path(request).split("/") if p]
         endpoint = ENDPOINTS.get(parts[0]) if parts else None
         if endpoint is None:
             return not_found(f"Endpoint {request.path}")
@@ -74,6 +74,10 @@ class OneRosterApi:
             return self.route(request, parts)
         except QueryError as exc:
             return status_info(400, str(exc), exc.code_minor)
+
+    def api_path(self, request: Request) -> str:
+        """The request's path under the OneRoster root (Aeries', or where it is mounted)."""
+        return request.path[len(self.switches.behaviours.oneroster_root) :]
 
     def denied(self, endpoint: Endpoint) -> Response | None:
         label = self.switches.denied(endpoint.permissions)
@@ -113,8 +117,9 @@ class OneRosterApi:
             base=base,
             max_limit=self.switches.max_limit,
             base_path=self.base_path,
-            api_path=request.path[len(API_ROOT) :].strip("/"),
+            api_path=self.api_path(request).strip("/"),
             lock=self.store.lock,
+            behaviours=self.switches.behaviours,
         )
 
     def find(self, endpoint: Endpoint, sourced_id: str) -> int | None:

@@ -21,8 +21,10 @@ def paging_parse(request: Request, max_limit: int) -> tuple[int, int]:
     return min(limit, max_limit), offset
 
 
-def link_header(request: Request, base_path: str, limit: int, offset: int, total: int) -> str:
-    url = f"http://{request.host}{base_path}{request.path}"
+def link_header(
+    request: Request, base_path: str, limit: int, offset: int, total: int, *, host: str = ""
+) -> str:
+    url = f"http://{host or request.host}{base_path}{request.path}"
     params = {k: v for k, v in request.query.items() if k not in ("limit", "offset")}
 
     def link(at: int, rel: str) -> str:
@@ -38,9 +40,15 @@ def link_header(request: Request, base_path: str, limit: int, offset: int, total
 
 
 def _indices(
-    request: Request, collection: Collection, base_key: tuple, base: Callable[[], list[int]] | None
+    request: Request,
+    collection: Collection,
+    base_key: tuple,
+    base: Callable[[], list[int]] | None,
+    rejected: list[str],
 ) -> list[int] | None:
     text = request.query.get("filter") or ""
+    if text and rejected:
+        query.filter_refuse(text, collection, rejected)
     sort = request.query.get("sort") or ""
     order = (request.query.get("orderBy") or "asc").lower()
     if base is None and not text and not sort:
@@ -67,6 +75,7 @@ def page_response(
     base_path: str,
     api_path: str,
     lock,
+    behaviours,
 ) -> Response:
     """One page of a (possibly filtered, sorted, trimmed) collection view."""
     limit, offset = paging_parse(request, max_limit)
@@ -76,7 +85,7 @@ def page_response(
         else None
     )
     with lock:
-        indices = _indices(request, collection, base_key, base)
+        indices = _indices(request, collection, base_key, base, behaviours.rejected_filters)
         if indices is None:
             total = len(collection)
             rows = collection.rows[offset : offset + limit]
@@ -88,7 +97,7 @@ def page_response(
     body = b'{"' + collection.key.encode() + b'":[' + b",".join(rows) + b"]}"
     headers = [
         ("X-Total-Count", str(total)),
-        ("Link", link_header(request, base_path, limit, offset, total)),
+        ("Link", link_header(request, base_path, limit, offset, total, host=behaviours.link_host)),
     ]
     return Response(200, body, headers=headers, page_key=(api_path, offset))
 

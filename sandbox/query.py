@@ -70,6 +70,16 @@ def filter_parse(text: str, collection: Collection) -> tuple[str, list[Predicate
     return groups[3] or "AND", predicates
 
 
+def filter_refuse(text: str, collection: Collection, rejected: list[str]) -> None:
+    """A provider that does not filter on some fields answers 400, as Aeries does."""
+    _logic, predicates = filter_parse(text, collection)
+    for predicate in predicates:
+        if predicate.field.split(".")[0] in rejected:
+            raise QueryError(
+                "invalid_filter_field", f"Filtering on {predicate.field} is not supported."
+            )
+
+
 def _row_test(predicate: Predicate) -> Callable[[Any], bool]:
     """The predicate for one value: plain strings (most values, dateLastModified and role
     among them) compared directly, anything else through Predicate.matches."""

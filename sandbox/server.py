@@ -12,7 +12,6 @@ from sandbox.faults import Faults, PageFault
 from sandbox.handler import SandboxHTTPServer
 from sandbox.model import District
 from sandbox.mutate import district_mutate
-from sandbox.oneroster import API_ROOT as ONEROSTER_ROOT
 from sandbox.oneroster import OneRosterApi
 from sandbox.rollover import district_rollover
 from sandbox.store import Store
@@ -41,17 +40,19 @@ class SandboxServer:
         base_path: str = "/aeries/",
         log_requests: bool = False,
         district: District | None = None,
+        behaviours: dict | None = None,
     ) -> None:
         if leavers not in LEAVER_MODES:
             raise ValueError(f"leavers must be one of {', '.join(LEAVER_MODES)}")
         self.district = district or generate_district(students, seed, clean)
         self.seed, self.host, self.port = seed, host, port
-        self.base_path = "/" + base_path.strip("/") + "/"
+        self.base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
         self.log_requests = log_requests
         self.credentials = Credentials.for_seed(seed)
-        self.store = Store(self.district, leavers=leavers)
         self.switches = Switches(max_limit=max_limit)
-        self.tokens = TokenIssuer(self.credentials, token_lifetime)
+        self.switches.behaviours.update(behaviours or {})
+        self.store = Store(self.district, leavers=leavers, behaviours=self.switches.behaviours)
+        self.tokens = TokenIssuer(self.credentials, token_lifetime, self.switches.behaviours)
         self.faults = Faults(
             seed=seed, latency_ms=latency_ms, fail_rate=fail_rate, rate_limit=rate_limit
         )
@@ -61,6 +62,7 @@ class SandboxServer:
         self.native = AeriesApi(
             store=self.store, certificate=self.credentials.certificate, switches=self.switches
         )
+        self.behaviours = self.switches.behaviours
         self.httpd: SandboxHTTPServer | None = None
         self.thread: threading.Thread | None = None
 
@@ -68,6 +70,10 @@ class SandboxServer:
     def start(self) -> "SandboxServer":
         self.httpd = SandboxHTTPServer((self.host, self.port), self, log_requests=self.log_requests)
         self.port = self.httpd.server_address[1]
+        self.store.href_base = self.base_url
+        if self.behaviours.strict_spec:  # absolute hrefs need the port just picked
+            with self.store.lock:
+                self.store.build()
         self.thread = threading.Thread(
             target=self.httpd.serve_forever,
             name="sandbox-sis",
@@ -116,7 +122,12 @@ class SandboxServer:
             return login_page()
         if path.startswith(CONTROL_ROOT):
             return control_handle(self, request)
-        if path == "token":
+        redirect = self.behaviours.redirect_for(path)
+        if redirect is not None:
+            return Response(
+                int(redirect.get("status", 302)), b"", headers=[("Location", redirect["location"])]
+            )
+        if path == self.behaviours.token_path:
             if not self.switches.oneroster_enabled:
                 return html_not_found()
             if request.method != "POST":
@@ -125,7 +136,7 @@ class SandboxServer:
                 )
             return self.tokens.token(request)
         native = path.startswith(NATIVE_ROOT)
-        if not native and not path.startswith(ONEROSTER_ROOT):
+        if not native and not path.startswith(self.behaviours.oneroster_root):
             return html_not_found()
         if request.method != "GET":
             return json_response(
@@ -198,6 +209,14 @@ class SandboxServer:
                 self.store.leavers = leavers
                 self.store.build()
 
+    def set_behaviours(self, **values) -> None:
+        """Switch behaviours on or off (sandbox.switches.Behaviours names)."""
+        with self.store.lock:
+            if self.behaviours.update(values):
+                self.store.build()
+            else:
+                self.store.bump()  # the native API's rows are rebuilt per data version
+
     def expire_tokens(self) -> None:
         self.tokens.expire_all()
 
@@ -234,5 +253,6 @@ class SandboxServer:
             "tokens_issued": self.tokens.issued,
             "permissions": self.switches.describe(),
             "settings": self.settings(),
+            "behaviours": self.behaviours.describe(),
             "faults": self.faults.describe(),
         }

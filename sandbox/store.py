@@ -10,8 +10,9 @@ from typing import Any
 
 import orjson
 
-from sandbox import records
+from sandbox import records, shapes
 from sandbox.model import District, Person
+from sandbox.switches import Behaviours
 
 # Fields kept decoded beside the bytes, because filters and views use them most.
 FAST_FIELDS = ("status", "dateLastModified")
@@ -62,6 +63,18 @@ class Collection:
                 values[i] = get(record)
         if self.decoded or self.views:
             self.changed()
+
+    def duplicate(self, sourced_id: str) -> None:
+        """Serve the record once more, at the end (real feeds repeat records)."""
+        i = self.pos.get(sourced_id)
+        if i is None:
+            return
+        self.ids.append(sourced_id)
+        self.rows.append(self.rows[i])
+        self.scopes.append(self.scopes[i])
+        for values in self.fast.values():
+            values.append(values[i])
+        self.changed()
 
     def remove(self, sourced_ids: set[str]) -> None:
         keep = [i for i, sid in enumerate(self.ids) if sid not in sourced_ids]
@@ -128,9 +141,14 @@ def _dig(value, part: str):
 class Store:
     """All OneRoster collections of a district, kept in step with it by `refresh`."""
 
-    def __init__(self, district: District, *, leavers: str = "drop") -> None:
+    def __init__(
+        self, district: District, *, leavers: str = "drop", behaviours: Behaviours | None = None
+    ) -> None:
         self.district = district
         self.leavers = leavers
+        self.behaviours = behaviours or Behaviours()
+        self.href_base = "http://127.0.0.1/aeries/"  # the server sets its own once started
+        self.ids: shapes.AeriesIds | None = None
         self.lock = threading.RLock()
         self.version = 0
         self.collections: dict[str, Collection] = {}
@@ -149,24 +167,50 @@ class Store:
             ),
             "demographics": Collection("demographics", "demographics"),
         }
-        d = self.district
+        d, b = self.district, self.behaviours
+        self.ids = shapes.AeriesIds(d) if b.aeries_ids else None
         orgs, sessions, courses = self["orgs"], self["academicSessions"], self["courses"]
-        orgs.put(records.district_org(d), ())
+        orgs.put(self.shaped(records.district_org(d)), ())
         for school in d.schools:
-            orgs.put(records.school_org(school), (school.code,))
+            if school.code not in b.retired_schools:
+                orgs.put(self.shaped(records.school_org(school)), (school.code,))
         for session in d.sessions:
-            sessions.put(records.session_record(session), (session.school_code,))
+            sessions.put(self.shaped(records.session_record(session)), (session.school_code,))
         course_schools: dict[str, set[str]] = {}
         for section in d.sections:
             course_schools.setdefault(section.course_number, set()).add(section.school_code)
-            self["classes"].put(records.class_record(section), (section.school_code,))
+            self["classes"].put(self.shaped(records.class_record(section)), (section.school_code,))
         for course in d.courses:
-            courses.put(
-                records.course_record(course), tuple(sorted(course_schools.get(course.number, ())))
-            )
+            scope = tuple(sorted(course_schools.get(course.number, ())))
+            courses.put(self.shaped(records.course_record(course)), scope)
         self.people_put(d.people.values())
         self.enrollments_put(d.enrollments)
+        self._extras()
         self.bump()
+
+    def shaped(self, record: dict) -> dict:
+        return shapes.strict(record, self.href_base) if self.behaviours.strict_spec else record
+
+    def user_record(self, person: Person) -> dict:
+        record = records.user_record(person)
+        if self.behaviours.dirty_text:
+            record = shapes.dirty_user(person, record)
+        if self.ids is not None:
+            record = self.ids.user_record(person, record, records.ref)
+        return self.shaped(record)
+
+    def _extras(self) -> None:
+        """The rows some behaviours add: repeated records, a 300-character sourcedId."""
+        b = self.behaviours
+        if b.dirty_text:
+            extra = shapes.long_id_user(self.district, self.user_record)
+            if extra is not None:
+                self["users"].put(*extra)
+        if b.duplicate_rows:
+            for collection in ("users", "classes", "enrollments"):
+                target = self[collection]
+                if target.ids:
+                    target.duplicate(target.ids[min(len(target.ids) - 1, 9)])
 
     def __getitem__(self, name: str) -> Collection:
         return self.collections[name]
@@ -178,12 +222,20 @@ class Store:
         users, demographics = self["users"], self["demographics"]
         hidden = set()
         for person in people:
+            if self.ids is not None and person.sourced_id in self.ids.shared:
+                continue  # a parent the sibling shares: its row is the older sibling's
             if not self.visible(person) or not self.visible(self.owner(person)):
-                hidden.add(person.sourced_id)
+                hidden.add(self.ids.user(person.sourced_id) if self.ids else person.sourced_id)
                 continue
-            users.put(records.user_record(person), tuple(person.school_codes))
+            record = self.user_record(person)
+            users.put(record, tuple(person.school_codes))
             if person.role == "student":
-                demographics.put(records.demographics_record(person), tuple(person.school_codes))
+                demographic = records.demographics_record(person)
+                if self.ids is not None:
+                    demographic["sourcedId"] = self.ids.user(person.sourced_id)
+                if self.behaviours.strict_spec:
+                    demographic = shapes.demographics_strict(demographic)
+                demographics.put(demographic, tuple(person.school_codes))
         if hidden:
             users.remove(hidden)
             demographics.remove(hidden)
@@ -197,10 +249,13 @@ class Store:
         hidden = set()
         for e in enrollments:
             person = people.get(e.user_id)
+            record = records.enrollment_record(e)
+            if self.ids is not None:
+                record = self.ids.enrollment_record(e, record, records.ref)
             if person is not None and not self.visible(person):
-                hidden.add(e.sourced_id)
+                hidden.add(record["sourcedId"])
                 continue
-            target.put(records.enrollment_record(e), (e.school_code,))
+            target.put(self.shaped(record), (e.school_code,))
         if hidden:
             target.remove(hidden)
 

@@ -15,13 +15,26 @@ from typing import Any, Self
 from sis import aeries_convert as conv
 from sis import aeries_schedule as schedule
 from sis import errors
+from sis.aeries_contacts import contact_batches, student_agents
+from sis.aeries_pages import NATIVE_ID_KEYS, paginate
 from sis.aeries_staff import entity_check, staff_people
+from sis.answers import json_or_none, json_twice
 from sis.base import ClientOptions
-from sis.convert_common import convert_rows
-from sis.http import json_or_none, response_json, url_path
+from sis.convert_common import JSON_NUL, convert_rows, nul_scrub
+from sis.http import HeaderAuth
+from sis.notices import NoticeBoard
 from sis.oneroster_errors import request_error
 from sis.paging import ordered_map
-from sis.records import Entity, Role, SisPage, SisPerson, SisRowProblem, SisSchool
+from sis.records import (
+    Entity,
+    Role,
+    SisNotice,
+    SisPage,
+    SisPerson,
+    SisRowProblem,
+    SisSchool,
+)
+from sis.urls import url_path
 
 API_PATH = "api/v5/"
 Batch = tuple[list[Any], list[SisRowProblem]]
@@ -38,6 +51,10 @@ class AeriesApiClient:
         self.api_url = credentials.base_url + API_PATH
         self._school_rows: list[Any] | None = None
         self._homerooms: dict[str, schedule.Homerooms] = {}
+        self.board = NoticeBoard()
+        self.notices: list[SisNotice] = self.board.all
+        self._cleaned: list[SisRowProblem] = []  # NUL warnings for the next page
+        self.relationship_table: dict[str, str] | None = None  # the CON.RL code table
 
     def __enter__(self) -> Self:
         return self
@@ -49,13 +66,30 @@ class AeriesApiClient:
         self.http.close()
 
     def get(self, path: str, *, entity: Entity, params: dict[str, Any] | None = None) -> Any:
-        headers = {"Accept": "application/json", "AERIES-CERT": self.credentials.certificate}
-        if path == "systeminfo":
-            del headers["AERIES-CERT"]  # public endpoint: proves the URL, not the cert
-        response = self.http.request("GET", self.api_url + path, params=params, headers=headers)
-        if response.status_code != 200:
-            raise self._error(response, entity=entity)
-        return response_json(response)
+        # systeminfo is public: it proves the URL, not the certificate.
+        auth = (
+            None
+            if path == "systeminfo"
+            else HeaderAuth("AERIES-CERT", self.credentials.certificate)
+        )
+
+        def fetch():
+            response = self.http.request(
+                "GET",
+                self.api_url + path,
+                params=params,
+                headers={"Accept": "application/json"},
+                auth=auth,
+            )
+            if response.status_code != 200:
+                raise self._error(response, entity=entity)
+            return response
+
+        response, payload = json_twice(fetch)
+        if JSON_NUL in response.content:
+            rows = payload if isinstance(payload, list) else [payload]
+            self._cleaned += nul_scrub(rows, entity=entity, id_keys=NATIVE_ID_KEYS)
+        return payload
 
     def _error(self, response, *, entity: Entity) -> errors.SisError:
         status, path = response.status_code, url_path(response.url or "")
@@ -95,9 +129,29 @@ class AeriesApiClient:
         )[0]
 
     def school_codes(self) -> list[str]:
+        """The school codes to read: the configured ones Aeries knows, else every school."""
         if self.credentials.school_codes:
-            return list(self.credentials.school_codes)
+            missing = set(self.missing_school_codes())
+            return [code for code in self.credentials.school_codes if code not in missing]
         return [school.sourced_id for school in self.schools()]
+
+    def missing_school_codes(self) -> list[str]:
+        """The configured school codes that are not in Aeries' school list."""
+        if not self.credentials.school_codes:
+            return []
+        known = {
+            conv.code_text(r.get("SchoolCode")) for r in self._schools_raw() if isinstance(r, dict)
+        }
+        return [code for code in self.credentials.school_codes if code not in known]
+
+    def _school_notices(self, entity: Entity) -> None:
+        for code in self.missing_school_codes():
+            self.board.school_missing(entity, code)
+
+    def _page_extras(self, entity: Entity) -> tuple[list[SisRowProblem], list[SisNotice]]:
+        """The entity's NUL warnings and the notices gathered since the last page."""
+        cleaned, self._cleaned = [w for w in self._cleaned if w.entity == entity], []
+        return cleaned, self.board.take()
 
     def iter_pages(self, entity: Entity, *, since: datetime | None = None) -> Iterator[SisPage]:
         """Pages of records; `since` is ignored (no change dates in the native API)."""
@@ -114,7 +168,13 @@ class AeriesApiClient:
             Entity.ENROLLMENTS: self._enrollment_batches,
             Entity.CONTACTS: self._contact_batches,
         }
-        yield from _paginate(entity, streams[entity](), page_size=self.options.page_size)
+        self._school_notices(entity)
+        yield from paginate(
+            entity,
+            streams[entity](),
+            page_size=self.options.page_size,
+            extras=lambda: self._page_extras(entity),
+        )
 
     def _school_batches(self) -> Iterator[Batch]:
         codes = set(self.credentials.school_codes)
@@ -194,18 +254,9 @@ class AeriesApiClient:
     def _agents(self, code: str) -> dict[str, tuple[str, ...]]:
         """StudentID → guardian ids, so students carry `agents` as in OneRoster."""
         try:
-            rows = self.contact_rows(code)
+            return student_agents(self.contact_rows(code))
         except errors.SisPermissionError:
             return {}
-        pairs = sorted(
-            (conv.code_text(r.get("StudentID")), int(conv.code_text(r.get("SequenceNumber"))))
-            for r in rows
-            if isinstance(r, dict) and conv.code_text(r.get("SequenceNumber")).isdigit()
-        )
-        agents: dict[str, tuple[str, ...]] = {}
-        for student, sequence in pairs:
-            agents[student] = (*agents.get(student, ()), conv.contact_sourced_id(student, sequence))
-        return agents
 
     def _student_batches(self) -> Iterator[Batch]:
         people: dict[str, SisPerson] = {}
@@ -243,17 +294,7 @@ class AeriesApiClient:
         return _rows(self.get(f"schools/{code}/contacts", entity=Entity.CONTACTS), "contacts")
 
     def _contact_batches(self) -> Iterator[Batch]:
-        seen: set[str] = set()
-        for code in self.school_codes():
-            records, problems = convert_rows(
-                entity=Entity.CONTACTS,
-                rows=self.contact_rows(code),
-                convert=conv.contact_from_native,
-                id_keys=("StudentID",),
-            )
-            fresh = [c for c in records if c.sourced_id not in seen]
-            seen.update(c.sourced_id for c in fresh)
-            yield fresh, problems
+        yield from contact_batches(client=self, codes=self.school_codes())
 
     def _school_row(self, code: str) -> dict[str, Any]:
         rows = (r for r in self._schools_raw() if isinstance(r, dict))
@@ -344,20 +385,3 @@ def _rows(payload: Any, what: str) -> list[Any]:
     raise errors.SisMalformedJsonError(
         errors.ENVELOPE_MESSAGE.format(path=what, key=what), fix=errors.NOT_JSON_FIX
     )
-
-
-def _paginate(entity: Entity, batches: Iterator[Batch], *, page_size: int) -> Iterator[SisPage]:
-    """Re-cut record batches into SisPages of page_size; problems ride on the next page."""
-    records: list[Any] = []
-    problems: list[SisRowProblem] = []
-    offset = 0
-    emitted = False
-    for batch_records, batch_problems in batches:
-        records.extend(batch_records)
-        problems.extend(batch_problems)
-        while len(records) >= page_size:
-            page, records = records[:page_size], records[page_size:]
-            yield SisPage(entity, page, problems, None, offset)
-            offset, problems, emitted = offset + len(page), [], True
-    if records or problems or not emitted:
-        yield SisPage(entity, records, problems, None, offset)

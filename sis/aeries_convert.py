@@ -23,11 +23,13 @@ from typing import Any
 
 from sis.convert_common import (
     RowError,
+    contact_names,
     flag,
     parse_date,
     required,
     school_year_of,
     text,
+    username_text,
 )
 from sis.records import (
     Role,
@@ -43,13 +45,12 @@ from sis.records import (
     grade_range,
     school_type_guess,
 )
+from sis.relationships import RelationshipCodes
 
 DISTRICT_ORG_ID = "0"
 ADMIN_TITLE = re.compile(
     r"principal|superintendent|administrator|director|coordinator", re.IGNORECASE
 )
-_PARENT_WORDS = frozenset({"parent", "mother", "father", "stepmother", "stepfather", "mo", "fa"})
-_GUARDIAN_WORDS = frozenset({"", "guardian", "legal guardian", "gu"})
 
 
 def code_text(value: Any) -> str:
@@ -73,18 +74,6 @@ def contact_sourced_id(student_id: Any, sequence: Any) -> str:
 
 def enrollment_sourced_id(class_id: str, user_id: str) -> str:
     return f"{class_id}_{user_id}"
-
-
-def contact_relationship(code: Any) -> str:
-    """OneRoster guardian role for an Aeries relationship code or word: mother, father
-    and step-parents (MO, FA) are "parent"; a guardian (GU) or no code is "guardian";
-    any other code (GM grandmother, aunt, sibling…) is "relative"."""
-    word = text(code).lower().replace("-", "")
-    if word in _PARENT_WORDS:
-        return "parent"
-    if word in _GUARDIAN_WORDS:
-        return "guardian"
-    return "relative"
 
 
 def native_status(row: dict[str, Any]) -> str:
@@ -144,7 +133,7 @@ def student_from_native(row: dict[str, Any], *, agents: tuple[str, ...]) -> SisP
         family_name=text(row.get("LastName")),
         middle_name=text(row.get("MiddleName")),
         email=text(row.get("StudentEmailAddress")),
-        username=text(row.get("NetworkLoginID")),
+        username=username_text(row.get("NetworkLoginID"), field="NetworkLoginID"),
         identifier=text(row.get("StateStudentID")),
         user_ids=tuple(pair for pair in user_ids if pair[1]),
         grades=(grade,) if grade else (),
@@ -153,6 +142,8 @@ def student_from_native(row: dict[str, Any], *, agents: tuple[str, ...]) -> SisP
         status=status,
         date_last_modified=None,
         agent_sourced_ids=agents,
+        aeries_student_id=student_id,
+        state_student_id=text(row.get("StateStudentID")),
     )
 
 
@@ -202,7 +193,8 @@ def person_from_staff(
         family_name=text(staff.get("LastName")),
         middle_name=text(staff.get("MiddleName")),
         email=text(staff.get("EmailAddress")),
-        username=text(staff.get("NetworkLoginID")) or text(staff.get("UserName")),
+        username=username_text(staff.get("NetworkLoginID"), field="NetworkLoginID")
+        or username_text(staff.get("UserName"), field="UserName"),
         identifier=staff_id,
         user_ids=(("StaffID", staff_id),),
         grades=(),
@@ -210,6 +202,7 @@ def person_from_staff(
         enabled=status == Status.ACTIVE,
         status=status,
         date_last_modified=None,
+        aeries_staff_id=staff_id,
     )
 
 
@@ -313,25 +306,51 @@ def student_enrollment(row: dict[str, Any], *, school: str, class_id: str) -> li
     ]
 
 
-def contact_from_native(row: dict[str, Any]) -> list[SisContact]:
-    """The order is the SequenceNumber (primary = 1): OneRoster's ids carry only that."""
+def contact_order(row: dict[str, Any], *, sequence: str) -> int:
+    """ContactOrder (the order the district gave the contacts), else the SequenceNumber."""
+    order = code_text(row.get("ContactOrder"))
+    return int(order) if order.isdigit() and int(order) > 0 else int(sequence)
+
+
+def contact_from_native(row: dict[str, Any], *, codes: RelationshipCodes) -> list[SisContact]:
+    """Order from ContactOrder (else SequenceNumber); primary is set per student by
+    contacts_primary, once all of a school's contacts are read."""
     student = code_text(required(row, "StudentID"))
     sequence = code_text(required(row, "SequenceNumber"))
     if not sequence.isdigit():
         raise RowError("SequenceNumber", f"'{sequence[:20]}' is not a number")
+    given_name, family_name = text(row.get("FirstName")), text(row.get("LastName"))
+    contact_names(given_name, family_name, field="FirstName")
     phones = (text(row.get(key)) for key in ("CellPhone", "HomePhone", "WorkPhone"))
+    order = contact_order(row, sequence=sequence)
     return [
         SisContact(
             sourced_id=contact_sourced_id(student, sequence),
             student_sourced_id=student,
-            given_name=text(row.get("FirstName")),
-            family_name=text(row.get("LastName")),
+            given_name=given_name,
+            family_name=family_name,
             email=text(row.get("EmailAddress")),
             phone=next((phone for phone in phones if phone), ""),
-            relationship=contact_relationship(row.get("RelationshipToStudentCode")),
-            primary=int(sequence) == 1,
-            order=int(sequence),
+            relationship=codes.relationship(row.get("RelationshipToStudentCode")) or "",
+            primary=order == 1,
+            order=order,
             status=Status.ACTIVE,
             date_last_modified=None,
         )
+    ]
+
+
+def contacts_primary(contacts: list[SisContact]) -> list[SisContact]:
+    """Each student's first contact (lowest order) is the primary one, whatever its number."""
+    first: dict[str | None, int] = {}
+    for contact in contacts:
+        known = first.get(contact.student_sourced_id)
+        first[contact.student_sourced_id] = (
+            contact.order if known is None else min(known, contact.order)
+        )
+    return [
+        c
+        if c.primary == (c.order == first[c.student_sourced_id])
+        else dataclasses.replace(c, primary=c.order == first[c.student_sourced_id])
+        for c in contacts
     ]

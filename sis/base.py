@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, Self, runtime_checkable
 
+from sis.address import Resolver, default_resolver
 from sis.http import HttpOptions, HttpStats, RequestEvent, SisHttp
-from sis.records import Entity, SisPage, SisSchool
+from sis.records import Entity, SisNotice, SisPage, SisSchool
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,10 @@ class ClientOptions:
     max_retry_seconds: float = 120.0
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
+    # Loopback and plain http to it: only where ALLOW_INSECURE_SIS_URLS (the sandbox).
+    allow_insecure: bool = False
+    resolver: Resolver = default_resolver  # host, port -> addresses (tests inject one)
+    verify: bool | str = True  # TLS verification, or a CA bundle path
     on_request: Callable[[RequestEvent], None] | None = None
     sleep: Callable[[float], None] = field(default=time.sleep)
     clock: Callable[[], float] = field(default=time.monotonic)
@@ -36,6 +41,9 @@ class ClientOptions:
             backoff_base=self.backoff_base,
             backoff_cap=self.backoff_cap,
             pool_size=max(10, self.concurrency * 2),
+            allow_insecure=self.allow_insecure,
+            resolver=self.resolver,
+            verify=self.verify,
         )
 
     def http(self, *, secrets: tuple[str, ...]) -> SisHttp:
@@ -53,9 +61,19 @@ class ClientOptions:
 class SisClient(Protocol):
     supports_delta: bool
     stats: HttpStats
+    notices: list[SisNotice]  # every notice of this client's reads so far (also on pages)
 
     def iter_pages(self, entity: Entity, *, since: datetime | None = None) -> Iterator[SisPage]:
-        """Every page of one entity, in order; `since` limits to records changed after it."""
+        """Every page of one entity, in order; `since` limits to records changed after it.
+
+        Pages carry the row problems (records not made), row warnings (records made,
+        with a caveat) and notices (about the read: a school code the SIS does not
+        know, a refused filter) of what was read; see sis.records.
+        """
+        ...
+
+    def missing_school_codes(self) -> list[str]:
+        """The configured school codes the SIS's school list does not have."""
         ...
 
     def schools(self) -> list[SisSchool]:

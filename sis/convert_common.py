@@ -10,7 +10,15 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sis.records import Entity, SisRowProblem
+from sis.records import (
+    CONTACT_NO_NAME,
+    ERROR,
+    NUL_STRIPPED,
+    UNREADABLE_ROW,
+    WARNING,
+    Entity,
+    SisRowProblem,
+)
 
 _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _FALSE = frozenset({"false", "0", "no", "n", "f"})
@@ -30,19 +38,59 @@ _FLAG_STRINGS = {word: True for word in _TRUE} | {word: False for word in _FALSE
 _FLAG_STRINGS |= {"True": True, "False": False, "TRUE": True, "FALSE": False}
 
 
+NUL_MESSAGE = "NUL characters were removed from {fields}."
+NUL_FIX = (
+    "Retype these fields in Aeries: they hold invisible NUL characters, usually from "
+    "text pasted from another program."
+)
+# A NUL in a JSON string is always written as this escape (a raw one is invalid JSON),
+# so a page without it has none and skips the scan.
+JSON_NUL = b"\\u0000"
+
+
 class RowError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(
+        self, field: str, message: str, *, code: str = UNREADABLE_ROW, fix: str = ""
+    ) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.code = code
+        self.fix = fix
+
+
+NOT_TEXT_MESSAGE = "{field} holds a JSON {kind} where text was expected."
+USERNAME_LINE_BREAK_MESSAGE = "The user name contains a line break."
+USERNAME_LINE_BREAK_FIX = "Retype the user name (Network Login ID) in Aeries, on one line."
+
+
+class NotText(RowError):
+    """A JSON object or list where a text value belongs; convert_rows names the field."""
+
+    def __init__(self, value: Any) -> None:
+        kind = "object" if isinstance(value, dict) else "list"
+        super().__init__("", NOT_TEXT_MESSAGE.format(field="a field", kind=kind))
+        self.value = value
+        self.kind = kind
 
 
 def text(value: Any) -> str:
+    """A value as trimmed text; a JSON object or list raises NotText (never its repr)."""
     if value.__class__ is str:
         return value.strip()
     if value is None:
         return ""
+    if isinstance(value, dict | list):
+        raise NotText(value)
     return str(value).strip()
+
+
+def username_text(value: Any, *, field: str) -> str:
+    """A user name: text on one line (a CR or LF in it is a row problem)."""
+    name = text(value)
+    if "\n" in name or "\r" in name:
+        raise RowError(field, USERNAME_LINE_BREAK_MESSAGE, fix=USERNAME_LINE_BREAK_FIX)
+    return name
 
 
 def flag(value: Any, *, default: bool) -> bool:
@@ -180,7 +228,9 @@ def excerpt(row: Any) -> dict[str, Any]:
 def row_id(row: Any, *keys: str) -> str:
     if not isinstance(row, dict):
         return ""
-    return next((text(row.get(key)) for key in keys if text(row.get(key))), "")
+    values = (row.get(key) for key in keys)
+    texts = ("" if isinstance(v, dict | list) else text(v) for v in values)
+    return next((value for value in texts if value), "")
 
 
 def convert_rows(
@@ -199,14 +249,33 @@ def convert_rows(
             if row.__class__ is not dict and not isinstance(row, dict):
                 raise RowError("", "the row is not a JSON object")
             extend(convert(row))
+        except NotText as exc:
+            problems.append(_not_text(entity, row, exc, id_keys))
         except RowError as exc:
             problems.append(
-                SisRowProblem(entity, row_id(row, *id_keys), exc.field, exc.message, excerpt(row))
+                SisRowProblem(
+                    entity,
+                    row_id(row, *id_keys),
+                    exc.field,
+                    exc.message,
+                    excerpt(row),
+                    exc.code,
+                    ERROR,
+                    exc.fix,
+                )
             )
         except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
             message = f"unreadable row ({type(exc).__name__})"
             problems.append(SisRowProblem(entity, row_id(row, *id_keys), "", message, excerpt(row)))
     return records, problems
+
+
+def _not_text(
+    entity: Entity, row: dict[str, Any], exc: NotText, id_keys: tuple[str, ...]
+) -> SisRowProblem:
+    field = next((str(key) for key, value in row.items() if value is exc.value), "")
+    message = NOT_TEXT_MESSAGE.format(field=field or "a field", kind=exc.kind)
+    return SisRowProblem(entity, row_id(row, *id_keys), field, message, excerpt(row))
 
 
 def required(row: dict[str, Any], key: str, *, field: str | None = None) -> str:
@@ -215,3 +284,79 @@ def required(row: dict[str, Any], key: str, *, field: str | None = None) -> str:
     if not value:
         raise RowError(field or key, f"{field or key} is missing")
     return value
+
+
+CONTACT_NO_NAME_MESSAGE = "The contact has neither a first nor a last name."
+CONTACT_NO_NAME_FIX = "Enter the contact's first and last name in Aeries (Contacts)."
+
+
+def contact_names(given_name: str, family_name: str, *, field: str) -> None:
+    """A contact needs a name; both blank is a row problem (the contact is not imported)."""
+    if not given_name and not family_name:
+        raise RowError(
+            field, CONTACT_NO_NAME_MESSAGE, code=CONTACT_NO_NAME, fix=CONTACT_NO_NAME_FIX
+        )
+
+
+def split_problems(
+    problems: list[SisRowProblem],
+) -> tuple[list[SisRowProblem], list[SisRowProblem]]:
+    """(errors, warnings): converters put both in one list, pages carry them apart."""
+    if not problems:
+        return problems, []
+    errors = [p for p in problems if p.severity != WARNING]
+    if len(errors) == len(problems):
+        return problems, []
+    return errors, [p for p in problems if p.severity == WARNING]
+
+
+def _scrub(value: Any) -> tuple[Any, bool]:
+    if value.__class__ is str:
+        return (value.replace("\x00", ""), True) if "\x00" in value else (value, False)
+    if isinstance(value, dict):
+        changed = False
+        for key, item in value.items():
+            clean, dirty = _scrub(item)
+            if dirty:
+                value[key], changed = clean, True
+        return value, changed
+    if isinstance(value, list):
+        changed = False
+        for index, item in enumerate(value):
+            clean, dirty = _scrub(item)
+            if dirty:
+                value[index], changed = clean, True
+        return value, changed
+    return value, False
+
+
+def nul_scrub(
+    rows: list[Any], *, entity: Entity, id_keys: tuple[str, ...] = ("sourcedId",)
+) -> list[SisRowProblem]:
+    """Removes NUL characters from every string of the rows, in place; one warning per
+    row that had any, naming its fields. Databases refuse NUL in text (PostgreSQL)."""
+    warnings = []
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        fields = []
+        for key, value in row.items():
+            clean, dirty = _scrub(value)
+            if dirty:
+                row[key] = clean
+                fields.append(str(key))
+        if fields:
+            message = NUL_MESSAGE.format(fields=", ".join(fields))
+            warnings.append(
+                SisRowProblem(
+                    entity,
+                    row_id(row, *id_keys),
+                    fields[0],
+                    message,
+                    excerpt(row),
+                    NUL_STRIPPED,
+                    WARNING,
+                    NUL_FIX,
+                )
+            )
+    return warnings

@@ -65,9 +65,38 @@ NOT_JSON_FIX = (
     "The base URL probably points at a web page (a wrong URL or a login page) rather "
     f"than the Aeries API: {WRONG_URL_FIX}"
 )
-MALFORMED_JSON_MESSAGE = "{path} answered with malformed or truncated JSON."
+MALFORMED_JSON_MESSAGE = "{path} answered with malformed JSON (twice in a row)."
 MALFORMED_JSON_FIX = (
     "Try again; if it keeps happening, a proxy or the Aeries server is cutting responses short."
+)
+TRUNCATED_MESSAGE = (
+    "The answer from {path} was cut off after {received} bytes ({expected} promised), "
+    "twice in a row."
+)
+TRUNCATED_FIX = (
+    "A proxy, firewall or the Aeries server closes connections mid-answer; try again, and "
+    "if it keeps happening ask the district's IT to check the proxy or the server's log."
+)
+REDIRECT_MESSAGE = "The Aeries URL moved to {location} (HTTP {status} from {path})."
+REDIRECT_FIX = (
+    "Autoroster never follows a redirect; update the connection's Aeries URL if the new "
+    "address is the district's Aeries."
+)
+PLAIN_HTTP_MESSAGE = "{host} is reached over plain http, which is allowed only to this server."
+SCOPE_MESSAGE = (
+    "Aeries refused the OneRoster scope {scopes} (invalid_scope); the Consumer ID and "
+    "Secret are right."
+)
+SCOPE_FIX = (
+    "In Aeries' API Security, give the vendor's OneRoster entry the scope {scope} "
+    "(read access to the roster)."
+)
+SCHOOL_MISSING_MESSAGE = (
+    "School code {code} is not in this Aeries: remove it or fix it on the connection."
+)
+SCHOOL_MISSING_FIX = (
+    "Open the connection, correct or remove the school code under SIS school codes "
+    "(Aeries lists its schools under School Info)."
 )
 REPEATED_PAGE_MESSAGE = "{path} returned the same page twice (offset {offset})."
 REPEATED_PAGE_FIX = (
@@ -177,6 +206,32 @@ class SisMalformedJsonError(SisError):
 
 class SisRepeatedPageError(SisError):
     code = "repeated_page"
+
+
+class SisTruncatedError(SisError):
+    code = "truncated"
+
+
+class SisRedirectError(SisWrongUrlError):
+    code = "redirect"
+
+    def __init__(self, message: str, *, location: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
+class SisAddressRefusedError(SisNetworkError):
+    """The host resolves to, or the URL names, somewhere we never connect to."""
+
+    code = "address_refused"
+
+    def __init__(self, message: str, *, address: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.address = address
+
+
+class SisScopeError(SisAuthError):
+    code = "scope"
 
 
 class SisServerError(SisError):

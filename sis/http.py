@@ -2,9 +2,14 @@
 
 Timeouts always, a product user agent, cookies kept (Aeries' load balancer pins a
 session with ARRAffinity), retries with exponential backoff and full jitter on
-429/502/503/504 and flaky connections, Retry-After honoured and shared by every
+429/500/502/503/504 and flaky connections, Retry-After honoured and shared by every
 thread of the client, a bounded total retry time, request/byte counters, and no
 secret in any log line or exception text.
+
+Every request is checked for where it really goes (sis.address): the URL's scheme
+and port before sending, every address of the host when a connection is opened
+(sis.pinning), and redirects are never followed but diagnosed. An answer cut off
+mid-body is asked for once more, then reported with the bytes that arrived.
 """
 
 from __future__ import annotations
@@ -19,21 +24,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
-import orjson
 import requests
-from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
 from requests.cookies import RequestsCookieJar
 
 from sis import errors
-from sis.network import network_error
+from sis.address import AddressGuard, Resolver, default_resolver, url_refusal
+from sis.network import network_error, truncation
+from sis.pinning import PinnedAdapter
+from sis.urls import url_origin_path, url_path
 
 logger = logging.getLogger(__name__)
 
 AUTOROSTER_VERSION = "0.1.0"
 USER_AGENT = f"Autoroster/{AUTOROSTER_VERSION} (+rostering)"
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MASK = "***"
 
 _SECRET_PATTERNS = (
@@ -53,6 +61,10 @@ class HttpOptions:
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     pool_size: int = 10
+    # Loopback and plain http (to loopback only): the sandbox SIS, never production.
+    allow_insecure: bool = False
+    resolver: Resolver = default_resolver
+    verify: bool | str = True  # or a CA bundle path (tests' own certificate authority)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +103,19 @@ class _LockedCookieJar(RequestsCookieJar):
             return iter(list(super().__iter__()))
 
 
-def url_path(url: str) -> str:
-    """The path of a URL, never its query string (which could carry a secret)."""
-    return urlsplit(url).path or "/"
+class HeaderAuth(AuthBase):
+    """A secret request header (bearer token, AERIES-CERT) whose repr never shows it."""
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name = name
+        self._value = value
+
+    def __call__(self, request):
+        request.headers[self.name] = self._value
+        return request
+
+    def __repr__(self) -> str:
+        return f"HeaderAuth({self.name!r}, {MASK!r})"
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -135,9 +157,16 @@ class SisHttp:
         self._lock = threading.Lock()
         self._not_before = 0.0
         self.session = requests.Session()
+        # No proxies, .netrc credentials or CA bundle from the environment: a request
+        # goes straight to the checked address with only what we put in it.
+        self.session.trust_env = False
+        self.session.verify = self.options.verify
         self.session.cookies = _LockedCookieJar()
         self.session.headers["User-Agent"] = USER_AGENT
-        adapter = HTTPAdapter(pool_maxsize=self.options.pool_size, max_retries=0)
+        guard = AddressGuard(
+            allow_loopback=self.options.allow_insecure, resolver=self.options.resolver
+        )
+        adapter = PinnedAdapter(guard=guard, pool_maxsize=self.options.pool_size, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
 
@@ -166,36 +195,73 @@ class SisHttp:
         params: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
+        auth: AuthBase | None = None,
     ) -> requests.Response:
         """Send with retries; returns the final response of any non-retried status.
 
-        Raises a SisNetworkError subclass for connection problems and SisServerError
-        when 429/5xx persists past the total retry time.
+        Raises SisAddressRefusedError for a URL or address we never connect to,
+        SisRedirectError for any redirect, SisTruncatedError for an answer cut off
+        twice, another SisNetworkError subclass for connection problems, and
+        SisServerError when 429/5xx persists past the total retry time.
         """
+        refusal = url_refusal(url, allow_insecure=self.options.allow_insecure)
+        if refusal is not None:
+            raise refusal
         started = self._clock()
-        attempt = 0
+        attempt = cut_offs = 0
         while True:
             self._wait_turn()
             attempt += 1
             try:
                 response = self._send_once(method, url, params, data, headers, auth, attempt)
             except requests.RequestException as exc:
-                error = network_error(exc, url=url, timeout=self.options.read_timeout)
-                self._log_failure(method, url, error, attempt)
-                retryable = (
-                    isinstance(error, errors.SisTimeoutError | errors.SisConnectionRefusedError)
-                    or type(error) is errors.SisNetworkError
-                )
-                if not retryable or not self._retry_wait(started, attempt, None, shared=False):
-                    raise error from None
+                cut_offs += truncation(exc) is not None
+                self._failed(exc, method=method, url=url, started=started, attempt=attempt,
+                             cut_offs=cut_offs)  # fmt: skip
                 continue
+            except errors.SisError as exc:
+                exc.url_path = exc.url_path or url_path(url)
+                raise
+            if response.status_code in REDIRECT_STATUSES:
+                raise redirect_error(response)
             if response.status_code not in RETRY_STATUSES:
                 return response
             retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             shared = response.status_code == 429 or retry_after is not None
             if not self._retry_wait(started, attempt, retry_after, shared=shared):
+                if response.status_code == 500:
+                    return response  # its body says why: the caller diagnoses it
                 raise self._gave_up(response, started)
+
+    def _failed(
+        self,
+        exc: requests.RequestException,
+        *,
+        method: str,
+        url: str,
+        started: float,
+        attempt: int,
+        cut_offs: int,
+    ) -> None:
+        """Returns when the request should be sent again; raises its diagnosis otherwise.
+
+        A cut-off answer is asked for once more at once; a flaky connection is retried
+        with backoff within the time budget.
+        """
+        cut = truncation(exc)
+        if cut is not None:
+            if cut_offs > 1:
+                raise truncated_error(url=url, received=cut[0], expected=cut[1]) from None
+            logger.warning("%s %s was cut off; asking once more", method, url_path(url))
+            return
+        error = network_error(exc, url=url, timeout=self.options.read_timeout)
+        self._log_failure(method, url, error, attempt)
+        retryable = (
+            isinstance(error, errors.SisTimeoutError | errors.SisConnectionRefusedError)
+            or type(error) is errors.SisNetworkError
+        )
+        if not retryable or not self._retry_wait(started, attempt, None, shared=False):
+            raise error from None
 
     def _send_once(self, method, url, params, data, headers, auth, attempt) -> requests.Response:
         sent = self._clock()
@@ -207,6 +273,7 @@ class SisHttp:
             headers=dict(headers or {}),
             auth=auth,
             timeout=(self.options.connect_timeout, self.options.read_timeout),
+            allow_redirects=False,
         )
         size = len(response.content)
         elapsed_ms = (self._clock() - sent) * 1000
@@ -269,46 +336,26 @@ class SisHttp:
         )
 
 
-def response_json(response: requests.Response) -> Any:
-    """orjson-parse a body, turning HTML / login pages / truncation into a diagnosis."""
-    path = url_path(response.url or "")
-    body = response.content
-    content_type = response.headers.get("Content-Type", "").lower()
-    stripped = body.lstrip()[:1]
-    if "html" in content_type or stripped == b"<":
-        raise not_json_error(body=body, path=path, status=response.status_code)
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        if stripped in (b"{", b"[") or not stripped:
-            raise errors.SisMalformedJsonError(
-                errors.MALFORMED_JSON_MESSAGE.format(path=path),
-                fix=errors.MALFORMED_JSON_FIX,
-                status=response.status_code,
-                url_path=path,
-            ) from None
-        raise not_json_error(body=body, path=path, status=response.status_code) from None
-
-
-def not_json_error(*, body: bytes, path: str, status: int | None) -> errors.SisNotJsonError:
-    sample = body[:20000].lower()
-    if b"<html" not in sample and b"<!doctype" not in sample:
-        kind = errors.NOT_JSON_KIND_OTHER
-    elif any(word in sample for word in (b"password", b"log in", b"login", b"sign in")):
-        kind = errors.NOT_JSON_KIND_LOGIN
-    else:
-        kind = errors.NOT_JSON_KIND_HTML
-    return errors.SisNotJsonError(
-        errors.NOT_JSON_MESSAGE.format(path=path, kind=kind),
-        fix=errors.NOT_JSON_FIX,
-        status=status,
+def truncated_error(*, url: str, received: int, expected: int | None) -> errors.SisTruncatedError:
+    path = url_path(url)
+    return errors.SisTruncatedError(
+        errors.TRUNCATED_MESSAGE.format(
+            path=path, received=received, expected=expected if expected is not None else "more"
+        ),
+        fix=errors.TRUNCATED_FIX,
         url_path=path,
     )
 
 
-def json_or_none(response: requests.Response) -> Any:
-    """Best-effort parse of an error body (statusInfoSet / Message); None if not JSON."""
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return None
+def redirect_error(response: requests.Response) -> errors.SisRedirectError:
+    """A redirect, diagnosed: where it points (without its query), never followed."""
+    path = url_path(response.url or "")
+    target = urljoin(response.url or "", response.headers.get("Location", "").strip())
+    location = url_origin_path(target) or "(nowhere)"
+    return errors.SisRedirectError(
+        errors.REDIRECT_MESSAGE.format(location=location, status=response.status_code, path=path),
+        fix=errors.REDIRECT_FIX,
+        location=location,
+        status=response.status_code,
+        url_path=path,
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import errno
+import http.client
 import socket
 import ssl
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import NameResolutionError
+from urllib3.exceptions import IncompleteRead, NameResolutionError
 
 from sis import errors
 
@@ -39,6 +40,18 @@ def _causes(exc: BaseException) -> list[BaseException]:
             if isinstance(candidate, BaseException):
                 pending.append(candidate)
     return seen
+
+
+def truncation(exc: BaseException) -> tuple[int, int | None] | None:
+    """(bytes received, bytes promised) when the answer was cut off mid-body, else None."""
+    for item in _causes(exc):
+        if isinstance(item, IncompleteRead):  # urllib3: partial and expected are counts
+            return item.partial, item.partial + item.expected
+        if isinstance(item, http.client.IncompleteRead):
+            expected = item.expected
+            received = len(item.partial)
+            return received, (received + expected) if expected is not None else None
+    return None
 
 
 def _is_dns(chain: list[BaseException], text: str) -> bool:

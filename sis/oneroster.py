@@ -1,34 +1,65 @@
-"""OneRoster 1.1 REST client for Aeries: OAuth2 client credentials, paged collections."""
+"""OneRoster 1.1 REST client for Aeries: OAuth2 client credentials, paged collections.
+
+Never sends the bearer token, nor follows a paging link, off the API root's origin
+(scheme, host and port). Reads go on where a provider differs (oneroster_filters)
+or a configured school code does not exist; what the caller should record about
+that comes as SisNotices on the pages (and in `client.notices`).
+"""
 
 from __future__ import annotations
 
-import threading
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Self
 from urllib.parse import urljoin
 
 import requests
 
 from sis import errors
+from sis.answers import json_twice
 from sis.base import ClientOptions
-from sis.credentials import SisCredentials
-from sis.http import response_json, url_path
+from sis.convert_common import JSON_NUL, nul_scrub, split_problems
+from sis.credentials import ONEROSTER_PATH, SisCredentials
+from sis.http import HeaderAuth
+from sis.notices import NoticeBoard
 from sis.oneroster_convert import oneroster_rows_convert
-from sis.oneroster_errors import data_error, token_error
-from sis.paging import RawPage, iter_raw_pages
-from sis.records import Entity, SisPage, SisSchool
-
-ONEROSTER_PATH = "ims/oneroster/v1p1/"
-SCOPES = (
-    "https://purl.imsglobal.org/spec/or/v1p1/scope/roster-core.readonly",
-    "https://purl.imsglobal.org/spec/or/v1p1/scope/roster.readonly",
-    "https://purl.imsglobal.org/spec/or/v1p1/scope/roster-demographics.readonly",
+from sis.oneroster_errors import data_error
+from sis.oneroster_filters import (
+    DELTA_UNSUPPORTED_MESSAGE,
+    FILTER_FIX,
+    FILTER_UNSUPPORTED_MESSAGE,
+    Filter,
+    filter_candidates,
+    refused_kinds,
+    role_filter,
+    since_filter,
 )
-# Renew this long before expires_in runs out, so a request never carries a token
-# that expires in flight.
-TOKEN_RENEW_MARGIN_SECONDS = 60.0
+from sis.oneroster_token import SCOPES, Token, TokenSource
+from sis.paging import RawPage, iter_raw_pages
+from sis.records import (
+    DELTA_UNSUPPORTED,
+    FILTER_UNSUPPORTED,
+    FOREIGN_LINK,
+    SCOPE_REDUCED,
+    WARNING,
+    Entity,
+    SisContact,
+    SisNotice,
+    SisPage,
+    SisSchool,
+)
+from sis.urls import same_origin, url_origin_path, url_path
+
+__all__ = ["ONEROSTER_PATH", "SCOPES", "OneRosterClient", "since_filter"]
+
+OFF_ORIGIN_MESSAGE = "{url} is not on the OneRoster API's own address; it was not requested."
+FOREIGN_LINK_MESSAGE = (
+    "{path} sent a paging link to {target}, another address; Autoroster did not follow "
+    "it (the access token never leaves the API's address) and read on by offset."
+)
+FOREIGN_LINK_FIX = "Report this to the district: their OneRoster server points outside itself."
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,38 +88,6 @@ COLLECTIONS: dict[Entity, Collection] = {
 }
 
 
-def since_filter(since: datetime) -> str:
-    moment = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
-    return f"dateLastModified>'{moment.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
-
-
-class _Token:
-    """The bearer token, shared by worker threads; renewed by one thread at a time."""
-
-    def __init__(self, *, fetch, clock) -> None:
-        self._fetch = fetch
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._value: str | None = None
-        self._renew_at = 0.0
-        self.generation = 0
-
-    def get(self) -> tuple[str, int]:
-        with self._lock:
-            if self._value is None or self._clock() >= self._renew_at:
-                value, expires_in = self._fetch()
-                margin = min(TOKEN_RENEW_MARGIN_SECONDS, expires_in / 10)
-                self._value, self._renew_at = value, self._clock() + expires_in - margin
-                self.generation += 1
-            return self._value, self.generation
-
-    def discard(self, generation: int) -> None:
-        # Only the first thread to see a 401 for this token throws it away.
-        with self._lock:
-            if generation == self.generation:
-                self._value = None
-
-
 class OneRosterClient:
     supports_delta = True
 
@@ -97,9 +96,20 @@ class OneRosterClient:
         self.options = options or ClientOptions()
         self.http = self.options.http(secrets=credentials.secrets)
         self.stats = self.http.stats
-        self.api_url = credentials.base_url + ONEROSTER_PATH
-        self.token_url = credentials.base_url + "token"
-        self._token = _Token(fetch=self._fetch_token, clock=self.options.clock)
+        self.api_url = credentials.oneroster_api_root
+        self.token_url = credentials.oneroster_token_url
+        self.board = NoticeBoard()
+        self.notices: list[SisNotice] = self.board.all
+        self._refused: dict[str, frozenset[str]] = {}  # collection path -> refused clauses
+        self._known_schools: set[str] | None = None
+        self._agents: dict[str, tuple[str, ...]] = {}  # student -> agents, in their order
+        source = TokenSource(
+            http=self.http,
+            credentials=credentials,
+            token_url=self.token_url,
+            on_reduced=lambda text: self._notice(SCOPE_REDUCED, None, WARNING, text),
+        )
+        self._token = Token(fetch=source.fetch, clock=self.options.clock)
 
     def __enter__(self) -> Self:
         return self
@@ -113,129 +123,208 @@ class OneRosterClient:
     def authenticate(self) -> None:
         self._token.get()
 
-    def _fetch_token(self) -> tuple[str, float]:
-        creds = self.credentials
-        response = self.http.request(
-            "POST",
-            self.token_url,
-            data={"grant_type": "client_credentials", "scope": " ".join(SCOPES)},
-            headers={"Accept": "application/json"},
-            auth=(creds.client_id, creds.client_secret),
-        )
-        if response.status_code != 200:
-            raise token_error(response, scrub=self.http.scrub)
-        payload = response_json(response)
-        token = payload.get("access_token") if isinstance(payload, dict) else None
-        if not token:
-            raise errors.SisAuthError(
-                errors.BAD_CREDENTIALS_MESSAGE,
-                fix=errors.BAD_CREDENTIALS_FIX,
-                status=200,
-                url_path=url_path(self.token_url),
-            )
-        self.http.add_secret(str(token))
-        try:
-            expires_in = float(payload.get("expires_in") or 3600)
-        except (TypeError, ValueError):
-            expires_in = 3600.0
-        return str(token), max(expires_in, 1.0)
+    def _notice(
+        self, code: str, entity: Entity | None, severity: str, message: str, fix: str = ""
+    ) -> None:
+        self.board.post(SisNotice(code, entity, severity, message, fix))
 
+    # requests -----------------------------------------------------------------------
     def get(self, url: str, *, entity: Entity, params: dict[str, Any] | None = None) -> Any:
         """GET a OneRoster URL with the bearer token; one transparent re-auth on 401."""
+        if not same_origin(url, self.api_url):
+            raise errors.SisAddressRefusedError(
+                OFF_ORIGIN_MESSAGE.format(url=url_origin_path(url)), url_path=url_path(url)
+            )
         for attempt in (1, 2):
             token, generation = self._token.get()
             response = self.http.request(
                 "GET",
                 url,
                 params=params,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                headers={"Accept": "application/json"},
+                auth=HeaderAuth("Authorization", f"Bearer {token}"),
             )
             if response.status_code == 401 and attempt == 1:
                 self._token.discard(generation)
                 continue
             if response.status_code != 200:
-                raise data_error(response, entity=entity, scrub=self.http.scrub)
+                custom = bool(self.credentials.api_root)
+                raise data_error(response, entity=entity, scrub=self.http.scrub, custom_root=custom)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _raw_page(
         self, *, url: str, params: dict[str, Any] | None, offset: int, entity: Entity
     ) -> RawPage:
-        response = self.get(url, entity=entity, params=params)
-        payload = response_json(response)
+        response, payload = json_twice(lambda: self.get(url, entity=entity, params=params))
         rows = _envelope_rows(payload, COLLECTIONS[entity], path=url_path(url))
+        warnings = nul_scrub(rows, entity=entity) if JSON_NUL in response.content else []
         total_header = response.headers.get("X-Total-Count", "").strip()
         total = int(total_header) if total_header.isdigit() else None
-        next_link = response.links.get("next", {}).get("url")
-        return RawPage(rows, offset, total, self._absolute(next_link, response), url_path(url))
+        next_url, refused = self._next_link(response, entity)
+        return RawPage(
+            rows, offset, total, next_url, url_path(url), link_refused=refused, warnings=warnings
+        )
 
-    def _absolute(self, link: str | None, response: requests.Response) -> str | None:
+    def _next_link(self, response: requests.Response, entity: Entity) -> tuple[str | None, bool]:
+        link = response.links.get("next", {}).get("url")
         if not link:
-            return None
+            return None, False
         if link.startswith("~/"):  # Aeries writes app-relative URLs
-            return self.credentials.base_url + link[2:]
-        return urljoin(response.url, link)
+            absolute = self.credentials.base_url + link[2:]
+        else:
+            absolute = urljoin(response.url, link)
+        if same_origin(absolute, self.api_url):
+            return absolute, False
+        path = url_path(response.url or "")
+        message = FOREIGN_LINK_MESSAGE.format(path=path, target=url_origin_path(absolute))
+        self._notice(FOREIGN_LINK, entity, WARNING, message, FOREIGN_LINK_FIX)
+        return None, True
 
-    def _pass_urls(self, entity: Entity) -> list[str]:
+    # passes -------------------------------------------------------------------------
+    def _pass_urls(self, entity: Entity) -> list[tuple[str, str | None]]:
+        """(URL, its school code or None) for each read of the entity."""
         collection = COLLECTIONS[entity]
         codes = self.credentials.school_codes
         if codes and collection.school_scoped:
-            return [f"{self.api_url}schools/{code}/{collection.path}" for code in codes]
-        return [self.api_url + collection.path]
+            return [(f"{self.api_url}schools/{code}/{collection.path}", code) for code in codes]
+        return [(self.api_url + collection.path, None)]
 
-    def _pass_filters(self, entity: Entity, since: datetime | None) -> list[str | None]:
-        # One role per pass: OneRoster filters allow a single AND/OR, and the delta
-        # clause needs the AND.
-        delta = since_filter(since) if since else None
-        roles = COLLECTIONS[entity].roles
-        if not roles:
-            return [delta]
-        return [f"role='{role}'" + (f" AND {delta}" if delta else "") for role in roles]
-
-    def _raw_pages(self, *, entity: Entity, url: str, filter_: str | None) -> Iterator[RawPage]:
-        """The pages, each already converted (RawPage.converted) by the thread that read it.
+    def _converted_page(self, entity: Entity, **kwargs: Any) -> RawPage:
+        """A page converted by the thread that read it (RawPage.converted).
 
         Converting right after parsing, on the fetch thread, works on rows still in
-        the CPU cache and leaves the consumer's thread free, rather than handing the
-        GIL back and forth with the fetch threads for every page.
+        the CPU cache and leaves the consumer's thread free.
         """
+        page = self._raw_page(entity=entity, **kwargs)
+        page.converted = oneroster_rows_convert(entity=entity, rows=page.rows)
+        return page
 
-        def converted(page: RawPage) -> RawPage:
-            page.converted = oneroster_rows_convert(entity=entity, rows=page.rows)
-            return page
+    def _first_page(
+        self, *, entity: Entity, url: str, wanted: Filter, limit: int
+    ) -> tuple[RawPage, Filter]:
+        """The page at offset 0 with the most filtering the SIS accepts, and that filter."""
+        path = COLLECTIONS[entity].path
+        failure: errors.SisError | None = None
+        for candidate in filter_candidates(
+            wanted=wanted, refused=self._refused.get(path, frozenset())
+        ):
+            params: dict[str, Any] = {"limit": limit, "offset": 0}
+            if candidate.text:
+                params["filter"] = candidate.text
+            try:
+                page = self._converted_page(entity, url=url, params=params, offset=0)
+            except errors.SisRequestError as exc:
+                if exc.status != 400 or not candidate.text:
+                    raise
+                refused = self._refused.get(path, frozenset()) | refused_kinds(candidate)
+                self._refused[path] = refused
+                failure = exc
+                continue
+            self._note_filter(entity, wanted=wanted, used=candidate, path=url_path(url))
+            return page, candidate
+        raise failure or AssertionError("no filter candidate")  # pragma: no cover
+
+    def _note_filter(self, entity: Entity, *, wanted: Filter, used: Filter, path: str) -> None:
+        if wanted.role and not used.role:
+            message = FILTER_UNSUPPORTED_MESSAGE.format(
+                clause=role_filter(wanted.role), path=path, entity=entity.value
+            )
+            self._notice(FILTER_UNSUPPORTED, entity, WARNING, message, FILTER_FIX)
+        if wanted.delta and not used.delta:
+            message = DELTA_UNSUPPORTED_MESSAGE.format(path=path, entity=entity.value)
+            self._notice(DELTA_UNSUPPORTED, entity, WARNING, message, FILTER_FIX)
+
+    def _raw_pages(
+        self, *, entity: Entity, url: str, wanted: Filter
+    ) -> tuple[Filter, Iterator[RawPage]]:
+        first, used = self._first_page(
+            entity=entity, url=url, wanted=wanted, limit=self.options.page_size
+        )
+        filter_ = used.text
 
         def fetch_offset(offset: int, limit: int) -> RawPage:
             params: dict[str, Any] = {"limit": limit, "offset": offset}
             if filter_:
                 params["filter"] = filter_
-            return converted(self._raw_page(url=url, params=params, offset=offset, entity=entity))
+            return self._converted_page(entity, url=url, params=params, offset=offset)
 
         def fetch_url(next_url: str, offset: int) -> RawPage:
-            page = self._raw_page(url=next_url, params=None, offset=offset, entity=entity)
-            return converted(page)
+            return self._converted_page(entity, url=next_url, params=None, offset=offset)
 
-        return iter_raw_pages(
+        pages = iter_raw_pages(
             fetch_offset=fetch_offset,
             fetch_url=fetch_url,
             limit=self.options.page_size,
             concurrency=self.options.concurrency,
             prefetch=self.options.prefetch,
+            first=first,
         )
+        return used, pages
 
     def iter_pages(self, entity: Entity, *, since: datetime | None = None) -> Iterator[SisPage]:
-        """Pages of normalised records; total/offset are those of the current pass."""
+        """Pages of normalised records; total/offset are those of the current pass.
+
+        A school code the SIS does not know gives a SCHOOL_MISSING notice and the other
+        codes are read; a refused filter is left out (FILTER_UNSUPPORTED, or
+        DELTA_UNSUPPORTED with `full_read` on the pages). Notices left after the last
+        page come on a final page without records.
+        """
         entity = Entity(entity)
-        passes = [
-            (url, filter_)
-            for url in self._pass_urls(entity)
-            for filter_ in self._pass_filters(entity, since)
-        ]
-        seen: set[str] | None = set() if len(passes) > 1 else None
-        for url, filter_ in passes:
-            for raw in self._raw_pages(entity=entity, url=url, filter_=filter_):
-                records, problems = _converted(raw, entity)
-                records = self._in_scope(entity, records, seen)
-                yield SisPage(entity, records, problems, raw.total, raw.offset)
+        urls = self._pass_urls(entity)
+        roles = COLLECTIONS[entity].roles or (None,)
+        seen: set[str] | None = set() if len(urls) * len(roles) > 1 else None
+        delta = since_filter(since) if since else None
+        for url, code in urls:
+            try:
+                for role in roles:
+                    used, raws = self._raw_pages(entity=entity, url=url, wanted=Filter(role, delta))
+                    full_read = delta is not None and used.delta is None
+                    for raw in raws:
+                        yield self._page(entity, raw, seen, full_read=full_read)
+                    if role is not None and used.role is None:
+                        break  # one unfiltered read held every role of the entity
+            except errors.SisError as exc:
+                if code is None or exc.status != 404 or code not in self.missing_school_codes():
+                    raise
+                self.board.school_missing(entity, code)
+        if entity is Entity.SCHOOLS:
+            for code in self.missing_school_codes():
+                self.board.school_missing(entity, code)
+        notices = self.board.take()
+        if notices:
+            yield SisPage(entity, [], notices=notices)
+
+    def _page(
+        self, entity: Entity, raw: RawPage, seen: set[str] | None, *, full_read: bool
+    ) -> SisPage:
+        records, problems = _converted(raw, entity)
+        problems, warnings = split_problems(problems)
+        warnings = raw.warnings + warnings
+        if entity is Entity.SCHOOLS:
+            known = self._known_schools = self._known_schools or set()
+            known.update(
+                code for school in records for code in (school.sourced_id, school.school_code)
+            )
+        records = self._in_scope(entity, records, seen)
+        if entity is Entity.STUDENTS:
+            self._agents.update(
+                (p.sourced_id, p.agent_sourced_ids) for p in records if p.agent_sourced_ids
+            )
+        elif entity is Entity.CONTACTS:
+            records = [self._ordered(contact) for contact in records]
+        return SisPage(entity, records, problems, raw.total, raw.offset, warnings,
+                       self.board.take(), full_read)  # fmt: skip
+
+    def _ordered(self, contact: SisContact) -> SisContact:
+        """Order and primary from the student's agents, when this client read them."""
+        agents = self._agents.get(contact.student_sourced_id or "")
+        if not agents or contact.sourced_id not in agents:
+            return contact
+        order = agents.index(contact.sourced_id) + 1
+        if order == contact.order and contact.primary == (order == 1):
+            return contact
+        return dataclasses.replace(contact, order=order, primary=order == 1)
 
     def _in_scope(self, entity: Entity, records: list[Any], seen: set[str] | None) -> list[Any]:
         codes = set(self.credentials.school_codes)
@@ -243,34 +332,45 @@ class OneRosterClient:
             records = [school for school in records if school.sourced_id in codes]
         elif codes and entity in (Entity.STAFF, Entity.ADMINISTRATORS):
             records = [p for p in records if codes & set(p.school_sourced_ids)]
-        if seen is None:
+        if seen is None or entity == Entity.CONTACTS:
             return records
         fresh = []
         for record in records:
-            key = record.sourced_id
-            if entity != Entity.CONTACTS:
-                if key in seen:
-                    continue  # a person listed under two selected schools
-                seen.add(key)
+            if record.sourced_id in seen:
+                continue  # a person listed under two selected schools
+            seen.add(record.sourced_id)
             fresh.append(record)
         return fresh
 
+    # schools and the probe ----------------------------------------------------------
     def schools(self) -> list[SisSchool]:
         url = self.api_url + COLLECTIONS[Entity.SCHOOLS].path
-        return [
-            record
-            for raw in self._raw_pages(entity=Entity.SCHOOLS, url=url, filter_=None)
-            for record in _converted(raw, Entity.SCHOOLS)[0]
-        ]
+        _used, raws = self._raw_pages(entity=Entity.SCHOOLS, url=url, wanted=Filter())
+        schools = [record for raw in raws for record in _converted(raw, Entity.SCHOOLS)[0]]
+        self._known_schools = {code for s in schools for code in (s.sourced_id, s.school_code)}
+        return schools
+
+    def missing_school_codes(self) -> list[str]:
+        """The configured school codes the SIS's school list does not have."""
+        codes = self.credentials.school_codes
+        if not codes:
+            return []
+        if self._known_schools is None:
+            self.schools()
+        return [code for code in codes if code not in (self._known_schools or set())]
 
     def check(self, entity: Entity) -> None:
-        """Read one record of the entity (limit=1), raising what a full read would."""
-        url = self._pass_urls(entity)[0]
-        filter_ = self._pass_filters(entity, None)[0]
-        params: dict[str, Any] = {"limit": 1, "offset": 0}
-        if filter_:
-            params["filter"] = filter_
-        self._raw_page(url=url, params=params, offset=0, entity=entity)
+        """Read one record of the entity (limit=1), raising what a full read would.
+
+        School-scoped reads use the first configured code the SIS knows.
+        """
+        entity = Entity(entity)
+        urls = self._pass_urls(entity)
+        if len(urls) > 1 or urls[0][1] is not None:
+            missing = set(self.missing_school_codes())
+            urls = [(url, code) for url, code in urls if code not in missing] or urls[:1]
+        role = (COLLECTIONS[entity].roles or (None,))[0]
+        self._first_page(entity=entity, url=urls[0][0], wanted=Filter(role), limit=1)
 
 
 def _converted(raw: RawPage, entity: Entity) -> tuple[list[Any], list[Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sis.convert_common import (
     RowError,
+    contact_names,
     convert_rows,
     flag,
     parse_date,
@@ -18,12 +19,14 @@ from sis.convert_common import (
     school_year_of,
     text,
     text_list,
+    username_text,
 )
 from sis.records import (
     ENTITY_ROLE,
     ONEROSTER_CONTACT_ROLES,
     ONEROSTER_PERSON_ROLES,
     Entity,
+    Role,
     SisClass,
     SisContact,
     SisCourse,
@@ -37,9 +40,18 @@ from sis.records import (
     school_type_guess,
 )
 
-# Aeries guardian sourcedIds: CNT_<StudentID>_<SequenceNumber>.
+# Aeries guardian sourcedIds: CNT_<StudentID>_<SequenceNumber> (or PAT_<n>, a parent
+# linked to several students through agents, whose order then comes from the students).
 AERIES_TERM_ID = re.compile(r"^(?P<school>\d+)_[^_]+$")
 CONTACT_ID = re.compile(r"^CNT_(?P<student>.+)_(?P<sequence>\d+)$")
+# Aeries user sourcedIds, as the district configures them: the Student ID or STU_<id>
+# for students, TCH_<staff id> for staff.
+STUDENT_SOURCED_ID = re.compile(r"^(?:STU_)?(\d+)$")
+STAFF_SOURCED_ID = re.compile(r"^TCH_(\d+)$")
+# userIds types naming Aeries' own ids (lower case, without spaces, _ or -).
+STUDENT_ID_TYPES = frozenset({"studentid", "permanentid", "permid", "aeriesstudentid"})
+STATE_ID_TYPES = frozenset({"stateid", "statestudentid", "ssid", "statestudentnumber"})
+STAFF_ID_TYPES = frozenset({"staffid", "aeriesstaffid"})
 
 
 _GONE = ("tobedeleted", "inactive", "deleted")
@@ -228,6 +240,8 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
     if role != ENTITY_ROLE[entity]:
         return []
     status = _status_of(get("status"))
+    user_ids = _user_ids(get("userIds"))
+    student_id, state_id, staff_id = aeries_ids(sourced_id, role=role, user_ids=user_ids)
     return [
         SisPerson(
             sourced_id,
@@ -236,9 +250,9 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
             text(get("familyName")),
             text(get("middleName")),
             text(get("email")),
-            text(get("username")),
+            username_text(get("username"), field="username"),
             text(get("identifier")),
-            _user_ids(get("userIds")),
+            user_ids,
             _grades(get("grades")),
             ref_ids(get("orgs")),
             flag(get("enabledUser"), default=status == Status.ACTIVE),
@@ -246,16 +260,67 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
             parse_datetime(get("dateLastModified")),
             text(get("phone")) or text(get("sms")),
             ref_ids(get("agents")),
+            student_id,
+            state_id,
+            staff_id,
         )
     ]
 
 
+# userIds type as sent -> "student" / "state" / "staff" / "" (bounded like the others).
+_ID_TYPE_KINDS: dict[str, str] = {}
+
+
+def _id_type_kind(kind: str) -> str:
+    found = _ID_TYPE_KINDS.get(kind)
+    if found is None:
+        key = kind.lower().replace(" ", "").replace("_", "").replace("-", "")
+        found = (
+            "student" if key in STUDENT_ID_TYPES
+            else "state" if key in STATE_ID_TYPES
+            else "staff" if key in STAFF_ID_TYPES
+            else ""
+        )  # fmt: skip
+        if len(_ID_TYPE_KINDS) < _CACHE_LIMIT:
+            _ID_TYPE_KINDS[kind] = found
+    return found
+
+
+def aeries_ids(
+    sourced_id: str, *, role: Role, user_ids: tuple[tuple[str, str], ...]
+) -> tuple[str, str, str]:
+    """(Student ID, state student id, staff ID) of a user, from typed userIds, else from
+    the shape of the sourcedId (Student ID or STU_<id>; TCH_<id>); "" when unknown."""
+    student = state = staff = ""
+    for kind, identifier in user_ids:
+        found = _ID_TYPE_KINDS.get(kind)
+        if found is None:
+            found = _id_type_kind(kind)
+        if found == "state":
+            state = state or identifier
+        elif found == "student":
+            student = student or identifier
+        elif found == "staff":
+            staff = staff or identifier
+    if role is Role.STUDENT:
+        if not student:
+            match = STUDENT_SOURCED_ID.match(sourced_id)
+            student = match.group(1) if match else ""
+        return student, state, ""
+    if not staff:
+        match = STAFF_SOURCED_ID.match(sourced_id)
+        staff = match.group(1) if match else ""
+    return "", "", staff
+
+
 def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
-    """One SisContact per student the guardian is linked to.
+    """One SisContact per student the guardian is linked to (a PAT_ parent of several
+    students gives several).
 
     The student comes from the guardian's own `agents`, else from the Aeries id
-    CNT_<StudentID>_<Seq>; the order is the Aeries sequence number (primary = 1),
-    which the native client reads too, so both kinds agree.
+    CNT_<StudentID>_<Seq>. The order here is that sequence number, else 0 (unknown);
+    the client replaces it by the guardian's place in the student's `agents` when it
+    has read the student (OneRosterClient), which is what decides order and primary.
     """
     get = row.get
     sourced_id = required(row, "sourcedId")
@@ -264,12 +329,10 @@ def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
         return []
     match = CONTACT_ID.match(sourced_id)
     students = ref_ids(get("agents")) or ((match.group("student"),) if match else (None,))
-    order = int(match.group("sequence")) if match else 1
-    given_name = text(get("givenName"))
-    family_name = text(get("familyName"))
-    email = text(get("email"))
-    phone = text(get("phone")) or text(get("sms"))
-    relationship = role or "guardian"
+    order = int(match.group("sequence")) if match else 0
+    given_name, family_name = text(get("givenName")), text(get("familyName"))
+    contact_names(given_name, family_name, field="givenName")
+    email, phone = text(get("email")), text(get("phone")) or text(get("sms"))
     status = _status_of(get("status"))
     modified = parse_datetime(get("dateLastModified"))
     return [
@@ -280,7 +343,7 @@ def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
             family_name,
             email,
             phone,
-            relationship,
+            role or "guardian",
             order == 1,
             order,
             status,

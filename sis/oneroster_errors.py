@@ -7,8 +7,9 @@ from collections.abc import Callable
 import requests
 
 from sis import errors
-from sis.http import json_or_none, url_path
+from sis.answers import json_or_none
 from sis.records import Entity
+from sis.urls import url_path
 
 Scrub = Callable[[str], str]
 
@@ -64,12 +65,25 @@ def request_error(
     )
 
 
+def scope_error(*, status: int, path: str) -> errors.SisScopeError:
+    """The Consumer ID and Secret are right: the scope asked for is not granted
+    (TokenSource asks again with fewer scopes, and names the one to grant)."""
+    return errors.SisScopeError(
+        errors.SCOPE_MESSAGE.format(scopes="asked for"),
+        fix=errors.SCOPE_FIX.format(scope="roster-core.readonly"),
+        status=status,
+        url_path=path,
+    )
+
+
 def token_error(response: requests.Response, *, scrub: Scrub) -> errors.SisError:
     """Why {base}token did not hand out a token."""
     path = url_path(response.url or "")
     status = response.status_code
     payload = json_or_none(response)
     oauth_error = payload.get("error") if isinstance(payload, dict) else None
+    if oauth_error == "invalid_scope":
+        return scope_error(status=status, path=path)
     # A credential rejection wins over wording such as "…or OneRoster access is not
     # enabled for it", which Aeries puts in its invalid_client description.
     if status == 401 or oauth_error in _OAUTH_CREDENTIAL_ERRORS:
@@ -99,7 +113,15 @@ def token_error(response: requests.Response, *, scrub: Scrub) -> errors.SisError
     return request_error(response, scrub=scrub)
 
 
-def data_error(response: requests.Response, *, entity: Entity, scrub: Scrub) -> errors.SisError:
+WRONG_API_ROOT_FIX = (
+    "The connection's OneRoster API root is not where this server serves OneRoster; "
+    "clear the API root (Aeries: <Aeries URL>/ims/oneroster/v1p1/) or correct it."
+)
+
+
+def data_error(
+    response: requests.Response, *, entity: Entity, scrub: Scrub, custom_root: bool = False
+) -> errors.SisError:
     """Why a collection read failed, naming the permission to grant on a 403."""
     path = url_path(response.url or "")
     status = response.status_code
@@ -116,6 +138,14 @@ def data_error(response: requests.Response, *, entity: Entity, scrub: Scrub) -> 
     if status == 403:
         return errors.permission_error(entity=entity, url_path=path)
     if status == 404 and not errors.status_info_description(json_or_none(response)):
+        if custom_root:
+            return errors.SisWrongUrlError(
+                errors.WRONG_URL_MESSAGE.format(path=path),
+                fix=WRONG_API_ROOT_FIX,
+                status=status,
+                url_path=path,
+                entity=entity,
+            )
         # The token worked, so the base URL is right; a OneRoster route that is not
         # there at all means OneRoster is not running in this Aeries.
         return disabled_error(path=path, status=status)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -31,6 +31,11 @@ class RawPage:
     # What the fetcher made of exactly these rows (a client's own use), or None. A page
     # rebuilt from a slice of the rows (_fill, _trim_overlap) starts again with None.
     converted: Any = None
+    # The server's next link pointed off the base URL's origin and was dropped: go on
+    # by offset instead of stopping.
+    link_refused: bool = False
+    # Row warnings found before conversion (NUL characters removed), for the page.
+    warnings: list[Any] = field(default_factory=list)
 
 
 FetchOffset = Callable[[int, int], RawPage]
@@ -105,10 +110,14 @@ def iter_raw_pages(
     limit: int,
     concurrency: int,
     prefetch: int = 0,
+    first: RawPage | None = None,
 ) -> Iterator[RawPage]:
-    """Every page of one collection, in order, ending after the last non-empty page."""
+    """Every page of one collection, in order, ending after the last non-empty page.
+
+    `first`: the page at offset 0 when the caller has read it already.
+    """
     guard = _RepeatGuard()
-    first = fetch_offset(0, limit)
+    first = first if first is not None else fetch_offset(0, limit)
     guard.check(first)
     yield first
     step = len(first.rows)
@@ -117,7 +126,7 @@ def iter_raw_pages(
     if first.total is not None and concurrency > 1:
         yield from _concurrent(first, fetch_offset, guard, concurrency, prefetch)
     elif first.next_url:
-        yield from _follow_links(first, fetch_url, guard)
+        yield from _follow_links(first, fetch_url, fetch_offset, guard)
     else:
         yield from _sequential(fetch_offset, guard, start=step, step=step, total=first.total)
 
@@ -137,7 +146,9 @@ def _sequential(
             total = page.total
 
 
-def _follow_links(first: RawPage, fetch_url: FetchUrl, guard: _RepeatGuard) -> Iterator[RawPage]:
+def _follow_links(
+    first: RawPage, fetch_url: FetchUrl, fetch_offset: FetchOffset, guard: _RepeatGuard
+) -> Iterator[RawPage]:
     page = first
     offset = len(first.rows)
     while page.next_url:
@@ -147,6 +158,10 @@ def _follow_links(first: RawPage, fetch_url: FetchUrl, guard: _RepeatGuard) -> I
         guard.check(page)
         yield page
         offset += len(page.rows)
+        if page.link_refused:
+            step = len(first.rows)
+            yield from _sequential(fetch_offset, guard, start=offset, step=step, total=page.total)
+            return
 
 
 def _concurrent(
@@ -189,7 +204,9 @@ def _fill(
         page = fetch_offset(offset, stop - offset)
         if not page.rows:
             break
-        page = RawPage(page.rows[: stop - offset], offset, page.total, None, page.path)
+        page = RawPage(
+            page.rows[: stop - offset], offset, page.total, None, page.path, warnings=page.warnings
+        )
         guard.check(page)
         yield page
         offset += len(page.rows)
@@ -200,4 +217,6 @@ def _trim_overlap(page: RawPage, cursor: int) -> RawPage:
     if page.offset >= cursor:
         return page
     skip = cursor - page.offset
-    return RawPage(page.rows[skip:], cursor, page.total, page.next_url, page.path)
+    return RawPage(
+        page.rows[skip:], cursor, page.total, page.next_url, page.path, warnings=page.warnings
+    )

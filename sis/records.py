@@ -200,6 +200,12 @@ class SisPerson:
     date_last_modified: datetime | None
     phone: str = ""
     agent_sourced_ids: tuple[str, ...] = ()
+    # Aeries' own ids, whatever form the district chose for sourcedIds (plain, STU_,
+    # TCH_): the same person has the same values over OneRoster and the native API,
+    # so the engine can match people across connection kinds. "" when not known.
+    aeries_student_id: str = ""  # Student ID, the permanent id (native StudentID)
+    state_student_id: str = ""  # the state's student id (SSID / StateStudentID)
+    aeries_staff_id: str = ""  # staff ID (native staff ID, OneRoster TCH_<id>)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,15 +260,57 @@ class SisContact:
     date_last_modified: datetime | None
 
 
+# SisRowProblem.code values.
+UNREADABLE_ROW = "unreadable_row"  # error: the row could not become a record
+CONTACT_NO_NAME = "contact_no_name"  # error: a contact with neither first nor last name
+NUL_STRIPPED = "nul_stripped"  # warning: NUL characters removed from the named fields
+UNKNOWN_RELATIONSHIP = "unknown_relationship"  # warning: a relationship code nobody maps
+ERROR, WARNING = "error", "warning"
+
+
 @dataclass(frozen=True, slots=True)
 class SisRowProblem:
-    """A row the client could not turn into a record; the rest of the page still converts."""
+    """Something wrong with one SIS row.
+
+    In SisPage.problems (severity "error"): the row did not become a record; the
+    rest of the page still converts. In SisPage.warnings (severity "warning"): the
+    row's record is on a page of the same read, cleaned as `message` says. See
+    docs/sis.md for every code.
+    """
 
     entity: Entity
     sourced_id: str
     field: str
     message: str
     excerpt: dict[str, Any]
+    code: str = UNREADABLE_ROW
+    severity: str = ERROR
+    fix: str = ""
+
+
+# SisNotice.code values.
+SCHOOL_MISSING = "school_missing"  # error: a configured school code the SIS does not know
+DELTA_UNSUPPORTED = "delta_unsupported"  # the SIS refused the dateLastModified filter: full read
+FILTER_UNSUPPORTED = "filter_unsupported"  # the SIS refused a role filter: filtered here instead
+FOREIGN_LINK = "foreign_link"  # a paging link to another origin, not followed
+SCOPE_REDUCED = "scope_reduced"  # the token was granted only after asking for fewer scopes
+
+
+@dataclass(frozen=True, slots=True)
+class SisNotice:
+    """Something about a whole collection read that the run's record should say.
+
+    `severity` "error" means data is missing from the file (a school code the SIS
+    does not know: the other schools were read); "warning" means the data is all
+    there but was read differently than asked (a delta read became a full read).
+    """
+
+    code: str
+    entity: Entity
+    severity: str
+    message: str
+    fix: str = ""
+    school_code: str = ""
 
 
 SisRecord = SisSchool | SisTerm | SisCourse | SisPerson | SisClass | SisEnrollment | SisContact
@@ -270,8 +318,16 @@ SisRecord = SisSchool | SisTerm | SisCourse | SisPerson | SisClass | SisEnrollme
 
 @dataclass(slots=True)
 class SisPage:
+    """One page of records. `notices` ride on the first page read after they arose;
+    a client also keeps every notice of its reads in `client.notices`."""
+
     entity: Entity
     records: list[Any]
     problems: list[SisRowProblem] = field(default_factory=list)
     total: int | None = None
     offset: int = 0
+    warnings: list[SisRowProblem] = field(default_factory=list)
+    notices: list[SisNotice] = field(default_factory=list)
+    # True when this read was asked as a delta (since=…) but the SIS returned every
+    # record: the SIS refused the dateLastModified filter (see DELTA_UNSUPPORTED).
+    full_read: bool = False

@@ -4,7 +4,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from audit.services import remote_addr_of
@@ -18,6 +18,15 @@ from rostering.scheduling import connection_schedule_remove
 from rostering.schools import sis_schools_unmapped_count
 
 SECRET_POST_FIELDS = ("new_client_secret", "new_certificate")
+ADVANCED_FIELDSET = (
+    "Advanced",
+    {
+        "fields": ["token_url", "api_root", "relationship_codes"],
+        "classes": ["collapse"],
+        "description": "Leave blank for Aeries. For another OneRoster server, its token URL "
+        "and API root; for the Aeries API, what contact relationship codes mean.",
+    },
+)
 TEST_HEALTHY = "{connection}: connection healthy. {message}"
 TEST_FAILING = "{connection}: connection failing. {message}"
 
@@ -46,6 +55,7 @@ class ConnectionAdmin(ConnectionRunsAdminMixin, ServiceInlinesAdmin, DistrictSco
                 ]
             },
         ),
+        ADVANCED_FIELDSET,
         ("Last connection test", {"fields": ["last_test_at", "last_test_report"]}),
         ("Notes", {"fields": ["notes"], "classes": ["collapse"]}),
     ]
@@ -53,6 +63,7 @@ class ConnectionAdmin(ConnectionRunsAdminMixin, ServiceInlinesAdmin, DistrictSco
     reviewer_fieldsets = [
         (None, {"fields": ["district", "name", "kind", "enabled"]}),
         ("Aeries credentials", {"fields": ["base_url", "client_id", "school_codes"]}),
+        ADVANCED_FIELDSET,
         ("Last connection test", {"fields": ["last_test_at", "last_test_report"]}),
         ("Notes", {"fields": ["notes"]}),
     ]
@@ -125,8 +136,12 @@ class ConnectionAdmin(ConnectionRunsAdminMixin, ServiceInlinesAdmin, DistrictSco
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
+    # The debug error page shows a failing frame's variables: never the typed secrets.
+    @method_decorator(sensitive_variables("form"))
     def save_model(self, request, obj, form, change):
         before = connection_snapshot(Connection.objects.get(pk=obj.pk)) if change else None
+        if form.url_message:
+            self.message_user(request, form.url_message, messages.INFO)
         connection_save(
             connection=obj,
             actor=request.user,

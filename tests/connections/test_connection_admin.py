@@ -1,37 +1,20 @@
-import socket
-
 import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from connections.models import Connection
+from tests.connections.conftest import connection_form_data
 
 SECRET = "s3cr3t-consumer-value"
 
 
-@pytest.fixture(autouse=True)
-def public_dns(monkeypatch):
-    def getaddrinfo(host, *args, **kwargs):
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+pytestmark = pytest.mark.usefixtures("public_dns")
 
 
 def _form_data(district, **overrides):
-    data = {
-        "district": district.pk,
-        "name": "Aeries OneRoster",
-        "kind": "oneroster",
-        "enabled": "on",
-        "base_url": "https://district.aeries.net/aeries",
-        "client_id": "consumer-id-123",
-        "new_client_secret": SECRET,
-        "new_certificate": "",
-        "school_codes": "994, 995",
-        "notes": "",
-    }
-    data.update(overrides)
-    return data
+    return connection_form_data(
+        district, **{"new_client_secret": SECRET, "school_codes": "994, 995", **overrides}
+    )
 
 
 def test_manager_creates_connection_secret_encrypted_and_audited(client, manager, district):

@@ -95,3 +95,45 @@ def test_list_action_and_status_column(client, manager, sis_connection):
     changelist = reverse("admin:connections_connection_changelist")
     client.post(changelist, {"action": "test_connections", "_selected_action": [sis_connection.pk]})
     assert "Healthy" in client.get(changelist).content.decode()
+
+
+def _settings(connection, **fields):
+    from rostering.models import SyncSettings
+
+    SyncSettings.objects.update_or_create(connection=connection, defaults=fields)
+    connection.refresh_from_db()
+
+
+def test_a_collection_the_settings_do_not_import_is_a_warning(sis_connection, sandbox_sis):  # noqa: F811
+    # Without Staff Data, /users cannot be read: staff, administrators and parent contacts.
+    sandbox_sis.set_permission("staff_data", False)
+    _settings(sis_connection, sync_students=True, sync_teachers=True, guardians="off")
+
+    report = connection_test(connection=sis_connection, actor=None)
+
+    assert report.healthy, report.message
+    text = sis_connection.last_test_message
+    assert "! contacts:" in text and "(not imported by this connection's settings)" in text
+    assert "! staff:" in text and "✓ students: OK" in text
+    assert "contacts" in report.message and "not imported either" in report.message
+
+
+def test_the_same_collection_fails_when_the_settings_import_it(sis_connection, sandbox_sis):  # noqa: F811
+    sandbox_sis.set_permission("staff_data", False)
+    _settings(sis_connection, sync_students=True, guardians="all")
+
+    report = connection_test(connection=sis_connection, actor=None)
+
+    assert not report.healthy
+    assert "✗ contacts:" in sis_connection.last_test_message
+
+
+def test_every_school_code_is_checked_and_the_unknown_ones_named(sis_connection):
+    sis_connection.school_codes = "9999,994,8888"
+    sis_connection.save()
+
+    report = connection_test(connection=sis_connection, actor=None)
+
+    assert not report.healthy
+    assert "School codes 9999, 8888 are not in this Aeries" in report.message
+    assert "✓ students: OK" in sis_connection.last_test_message  # read on school 994

@@ -99,7 +99,7 @@ def test_insecure_setting_still_refuses_private_and_public_http():
 
 def test_setting_is_the_default(settings):
     settings.ALLOW_INSECURE_SIS_URLS = True
-    assert sis_url_normalise(url="http://127.0.0.1:9/aeries") == "http://127.0.0.1:9/aeries/"
+    assert sis_url_normalise(url="http://127.0.0.1:9999/aeries") == "http://127.0.0.1:9999/aeries/"
 
 
 def test_messages_tell_the_fix():

@@ -385,7 +385,8 @@ VENDOR_SPELLING = {"Elementary School": "Elem.", "Middle School": "MS", "High Sc
 
 
 @pytest.mark.parametrize("kind", ["oneroster", "aeries_api"])
-def test_update_list_against_the_sandbox_sis(district, sandbox_sis_shared, kind):
+def test_update_list_against_the_sandbox_sis(district, sandbox_sis_shared, kind, settings):
+    settings.ALLOW_INSECURE_SIS_URLS = True  # the sandbox SIS is plain http on loopback
     server = sandbox_sis_shared
     connection = ConnectionFactory(
         district=district,

@@ -82,9 +82,10 @@ def test_one_relationship_mapping_and_no_staff_phone():
     """The sandbox and the native client map Aeries relationship codes alike; staff have
     no phone, since Aeries' native staff rows carry none."""
     from sandbox.people import RELATIONSHIPS
-    from sis.aeries_convert import contact_relationship
+    from sis.relationships import RelationshipCodes
 
-    assert {code: contact_relationship(code) for code in RELATIONSHIPS} == RELATIONSHIPS
+    codes = RelationshipCodes()
+    assert {code: codes.relationship(code) for code in RELATIONSHIPS} == RELATIONSHIPS
     d = generate_district(300, 2, clean=True)
     assert {c.role for c in d.people.values() if c.student_id} == {"parent", "guardian", "relative"}
     assert not any(p.phone for p in d.people.values() if p.staff_id)

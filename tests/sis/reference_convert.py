@@ -1,5 +1,9 @@
 """The OneRoster conversion as it was before the fast paths (commit b7319c5), kept as the
-careful reference the fast paths are checked against in test_convert_fast_paths.py."""
+careful reference the fast paths are checked against in test_convert_fast_paths.py.
+
+Since then, on purpose (issue 12): users carry Aeries' own ids (aeries_ids below), a
+contact's order is its CNT_ sequence or 0 (the client orders by the students' agents),
+and a contact without any name is a row problem."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from sis.records import (
     ONEROSTER_CONTACT_ROLES,
     ONEROSTER_PERSON_ROLES,
     Entity,
+    Role,
     SisClass,
     SisContact,
     SisCourse,
@@ -34,16 +39,39 @@ _NEVER_EXCERPT = frozenset({"password", "Password"})
 
 
 class RowError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str = "unreadable_row", fix: str = ""):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.code = code
+        self.fix = fix
+
+
+class NotText(RowError):
+    def __init__(self, value: Any) -> None:
+        kind = "object" if isinstance(value, dict) else "list"
+        super().__init__("", f"a field holds a JSON {kind} where text was expected.")
+        self.value = value
+        self.kind = "object" if isinstance(value, dict) else "list"
 
 
 def text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, dict | list):
+        raise NotText(value)
     return str(value).strip()
+
+
+def username_text(value: Any, field: str) -> str:
+    name = text(value)
+    if "\n" in name or "\r" in name:
+        raise RowError(
+            field,
+            "The user name contains a line break.",
+            fix="Retype the user name (Network Login ID) in Aeries, on one line.",
+        )
+    return name
 
 
 def flag(value: Any, *, default: bool) -> bool:
@@ -136,7 +164,8 @@ def excerpt(row: Any) -> dict[str, Any]:
 def row_id(row: Any, *keys: str) -> str:
     if not isinstance(row, dict):
         return ""
-    return next((text(row.get(key)) for key in keys if text(row.get(key))), "")
+    values = ["" if isinstance(row.get(k), dict | list) else text(row.get(k)) for k in keys]
+    return next((value for value in values if value), "")
 
 
 def convert_rows(
@@ -154,9 +183,23 @@ def convert_rows(
             if not isinstance(row, dict):
                 raise RowError("", "the row is not a JSON object")
             records.extend(convert(row))
+        except NotText as exc:
+            field = next((str(k) for k, v in row.items() if v is exc.value), "")
+            message = f"{field or 'a field'} holds a JSON {exc.kind} where text was expected."
+            problems.append(
+                SisRowProblem(entity, row_id(row, *id_keys), field, message, excerpt(row))
+            )
         except RowError as exc:
             problems.append(
-                SisRowProblem(entity, row_id(row, *id_keys), exc.field, exc.message, excerpt(row))
+                SisRowProblem(
+                    entity,
+                    row_id(row, *id_keys),
+                    exc.field,
+                    exc.message,
+                    excerpt(row),
+                    code=exc.code,
+                    fix=exc.fix,
+                )
             )
         except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
             message = f"unreadable row ({type(exc).__name__})"
@@ -310,6 +353,8 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
     if role != ENTITY_ROLE[entity]:
         return []
     status = _status(row)
+    user_ids = _user_ids(row.get("userIds"))
+    student_id, state_id, staff_id = aeries_ids(sourced_id, role, user_ids)
     return [
         SisPerson(
             sourced_id=sourced_id,
@@ -318,9 +363,9 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
             family_name=text(row.get("familyName")),
             middle_name=text(row.get("middleName")),
             email=text(row.get("email")),
-            username=text(row.get("username")),
+            username=username_text(row.get("username"), "username"),
             identifier=text(row.get("identifier")),
-            user_ids=_user_ids(row.get("userIds")),
+            user_ids=user_ids,
             grades=_grades(row.get("grades")),
             school_sourced_ids=ref_ids(row.get("orgs")),
             enabled=flag(row.get("enabledUser"), default=status == Status.ACTIVE),
@@ -328,8 +373,29 @@ def person_from_user(row: dict[str, Any], *, entity: Entity) -> list[SisPerson]:
             date_last_modified=_modified(row),
             phone=text(row.get("phone")) or text(row.get("sms")),
             agent_sourced_ids=ref_ids(row.get("agents")),
+            aeries_student_id=student_id,
+            state_student_id=state_id,
+            aeries_staff_id=staff_id,
         )
     ]
+
+
+def aeries_ids(sourced_id: str, role: Role, user_ids) -> tuple[str, str, str]:
+    def typed(types: set[str]) -> str:
+        for kind, identifier in user_ids:
+            if re.sub(r"[\s_-]", "", kind.lower()) in types:
+                return identifier
+        return ""
+
+    if role == Role.STUDENT:
+        student_id = typed({"studentid", "permanentid", "permid", "aeriesstudentid"})
+        match = re.fullmatch(r"(?:STU_)?(\d+)", sourced_id)
+        student_id = student_id or (match.group(1) if match else "")
+        state_id = typed({"stateid", "statestudentid", "ssid", "statestudentnumber"})
+        return student_id, state_id, ""
+    match = re.fullmatch(r"TCH_(\d+)", sourced_id)
+    staff_id = typed({"staffid", "aeriesstaffid"}) or (match.group(1) if match else "")
+    return "", "", staff_id
 
 
 def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
@@ -345,7 +411,14 @@ def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
         return []
     match = CONTACT_ID.match(sourced_id)
     students = ref_ids(row.get("agents")) or ((match.group("student"),) if match else (None,))
-    order = int(match.group("sequence")) if match else 1
+    order = int(match.group("sequence")) if match else 0
+    if not text(row.get("givenName")) and not text(row.get("familyName")):
+        raise RowError(
+            "givenName",
+            "The contact has neither a first nor a last name.",
+            "contact_no_name",
+            "Enter the contact's first and last name in Aeries (Contacts).",
+        )
     fields = {
         "given_name": text(row.get("givenName")),
         "family_name": text(row.get("familyName")),

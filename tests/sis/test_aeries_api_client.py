@@ -139,6 +139,7 @@ def serve_native() -> list[tuple[int, int]]:
     responses.get(NATIVE + "schools", json=SCHOOLS)
     responses.get(NATIVE + "courses", json=COURSES)
     responses.get(NATIVE + "staff", json=STAFF)
+    responses.get(NATIVE + "codes/CON/RL", status=404, json={"Message": "No code set."})
     for code in ("994", "995"):
         school = f"{NATIVE}schools/{code}/"
         responses.add_callback(responses.GET, school + "students", callback=students)

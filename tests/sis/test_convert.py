@@ -8,6 +8,9 @@ import pytest
 
 from sis import aeries_convert as native
 from sis.convert_common import (
+    CONTACT_NO_NAME_MESSAGE,
+    NOT_TEXT_MESSAGE,
+    USERNAME_LINE_BREAK_MESSAGE,
     RowError,
     flag,
     parse_date,
@@ -19,6 +22,7 @@ from sis.convert_common import (
 from sis.credentials import SisCredentials
 from sis.oneroster_convert import oneroster_rows_convert
 from sis.records import Entity, Role, Status
+from sis.relationships import RelationshipCodes
 
 
 @pytest.mark.parametrize(
@@ -56,11 +60,14 @@ def test_native_id_conventions():
     assert native.teacher_sourced_id(501.0) == "TCH_501"
     assert native.section_sourced_id(994, 1001) == "994_1001"
     assert native.contact_sourced_id(1001, 2) == "CNT_1001_2"
-    assert [native.contact_relationship(c) for c in ("Mother", "Guardian", "", "Aunt")] == [
+    codes = RelationshipCodes()
+    assert [codes.relationship(c) for c in ("Mother", "Guardian", "", "Aunt", "MO", "13")] == [
         "parent",
         "guardian",
-        "guardian",
+        "",
         "relative",
+        "parent",
+        None,  # a number means nothing without the code table or the connection's mapping
     ]
 
 
@@ -110,20 +117,38 @@ def test_enrollment_without_sourced_id_gets_the_shared_convention():
 
 
 def test_guardian_student_from_agents_or_from_the_aeries_id():
+    agents = [{"sourcedId": "1"}, {"sourcedId": "2"}]
     rows = [
         {"sourcedId": "CNT_1001_2", "role": "guardian", "givenName": "Ma"},
-        {"sourcedId": "G-9", "role": "parent", "agents": [{"sourcedId": "1"}, {"sourcedId": "2"}]},
-        {"sourcedId": "G-10", "role": "relative"},
+        {"sourcedId": "PAT_9", "role": "parent", "familyName": "Ng", "agents": agents},
+        {"sourcedId": "G-10", "role": "relative", "givenName": "Al"},
     ]
 
     contacts, _ = oneroster_rows_convert(entity=Entity.CONTACTS, rows=rows)
 
+    # Only a CNT_ id carries an order; the others wait for the students' agents order
+    # (OneRosterClient), never "order 1 and primary" for every student of a PAT_ parent.
     assert [(c.sourced_id, c.student_sourced_id, c.order, c.primary) for c in contacts] == [
         ("CNT_1001_2", "1001", 2, False),
-        ("G-9", "1", 1, True),
-        ("G-9", "2", 1, True),
-        ("G-10", None, 1, True),
+        ("PAT_9", "1", 0, False),
+        ("PAT_9", "2", 0, False),
+        ("G-10", None, 0, False),
     ]
+
+
+def test_a_contact_without_any_name_is_a_row_problem():
+    rows = [
+        {"sourcedId": "PAT_1", "role": "parent", "givenName": " ", "familyName": ""},
+        {"sourcedId": "PAT_2", "role": "parent", "givenName": "", "familyName": "Ng"},
+    ]
+
+    contacts, problems = oneroster_rows_convert(entity=Entity.CONTACTS, rows=rows)
+
+    assert [c.sourced_id for c in contacts] == ["PAT_2"]
+    (problem,) = problems
+    assert (problem.sourced_id, problem.code) == ("PAT_1", "contact_no_name")
+    assert problem.field == "givenName"
+    assert problem.message == CONTACT_NO_NAME_MESSAGE
 
 
 def test_malformed_rows_become_problems_and_the_rest_converts():
@@ -170,3 +195,31 @@ def test_credentials_normalise_url_and_mask_secrets():
     assert "very-secret" not in repr(creds) and "very-secret" not in str(creds)
     with pytest.raises(ValueError):
         SisCredentials(kind="csv", base_url="https://x/")  # type: ignore[arg-type]
+
+
+def test_a_json_object_where_text_belongs_is_a_row_problem_naming_the_field():
+    rows = [
+        {"sourcedId": "1", "role": "student", "givenName": {"x": 1}, "familyName": "Ng"},
+        {"sourcedId": "2", "role": "student", "givenName": "Al", "familyName": ["Ng"]},
+        {"sourcedId": "3", "role": "student", "givenName": "Bo", "familyName": "Ng"},
+    ]
+
+    people, problems = oneroster_rows_convert(entity=Entity.STUDENTS, rows=rows)
+
+    assert [p.sourced_id for p in people] == ["3"]
+    assert [(p.sourced_id, p.field, p.message) for p in problems] == [
+        ("1", "givenName", NOT_TEXT_MESSAGE.format(field="givenName", kind="object")),
+        ("2", "familyName", NOT_TEXT_MESSAGE.format(field="familyName", kind="list")),
+    ]
+    assert "{'x': 1}" not in repr(people)
+
+
+@pytest.mark.parametrize("username", ["ana\nadmin", "ana\r\n", "a\rb"])
+def test_a_user_name_with_a_line_break_is_a_row_problem(username):
+    row = {"sourcedId": "1", "role": "student", "givenName": "Ana", "username": username}
+    people, problems = oneroster_rows_convert(entity=Entity.STUDENTS, rows=[row])
+    if username.strip() == "ana":
+        assert people[0].username == "ana"  # a break at either end is only whitespace
+        return
+    assert people == [] and problems[0].field == "username"
+    assert problems[0].message == USERNAME_LINE_BREAK_MESSAGE

@@ -11,11 +11,11 @@ import requests
 import responses
 
 from sis import errors
+from sis.answers import response_json
 from sis.http import (
     USER_AGENT,
     HttpOptions,
     SisHttp,
-    response_json,
     retry_after_seconds,
 )
 
@@ -154,7 +154,7 @@ def test_closed_port_is_diagnosed_as_refused():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again before the request
-    http = SisHttp(options=HttpOptions(max_retry_seconds=0))
+    http = SisHttp(options=HttpOptions(max_retry_seconds=0, allow_insecure=True))
     with pytest.raises(errors.SisConnectionRefusedError) as caught:
         http.request("GET", f"http://127.0.0.1:{port}/aeries/token")
     assert str(caught.value).startswith(errors.REFUSED_MESSAGE.format(host="127.0.0.1"))

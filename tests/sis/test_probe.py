@@ -137,6 +137,24 @@ def test_404_at_token_while_aeries_answers_means_iis_reset_pending():
     assert "Aeries needs an IIS reset / application pool recycle" in report.fix
 
 
+@responses.activate
+@pytest.mark.parametrize(
+    ("location", "code"),
+    [("Login.aspx", "oneroster_disabled"), ("https://elsewhere.example.org/aeries/", "wrong_url")],
+)
+def test_a_base_url_sent_on_to_its_login_page_is_still_recognised(location, code):
+    """Aeries redirects its base URL to Login.aspx: one step on its own origin is read;
+    a redirect elsewhere is not followed."""
+    responses.post(BASE + "token", status=404)
+    responses.get(BASE, status=302, headers={"Location": location})
+    responses.get(BASE + "Login.aspx", body="<html><title>Aeries: Portals</title>Log in</html>")
+
+    report = connection_probe(credentials=oneroster(), **FAST)
+
+    assert report.code == code
+    assert all("elsewhere" not in call.request.url for call in responses.calls)
+
+
 def test_sandbox_with_oneroster_off_asks_for_the_iis_reset(sandbox_sis_factory):  # noqa: F811
     sandbox_sis = sandbox_sis_factory(students=40)
     sandbox_sis.set_permission("oneroster_enabled", False)
@@ -147,12 +165,12 @@ def test_sandbox_with_oneroster_off_asks_for_the_iis_reset(sandbox_sis_factory):
         client_secret=sandbox_sis.client_secret,
     )
 
-    report = connection_probe(credentials=credentials, **FAST)
+    report = connection_probe(credentials=credentials, allow_insecure=True, **FAST)
 
     assert report.code == "oneroster_disabled"
     assert "Aeries needs an IIS reset / application pool recycle" in report.fix
     sandbox_sis.set_permission("oneroster_enabled", True)
-    assert connection_probe(credentials=credentials, **FAST).healthy
+    assert connection_probe(credentials=credentials, allow_insecure=True, **FAST).healthy
 
 
 @responses.activate
