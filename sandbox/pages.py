@@ -22,7 +22,7 @@ def paging_parse(request: Request, max_limit: int) -> tuple[int, int]:
 
 
 def link_header(request: Request, base_path: str, limit: int, offset: int, total: int) -> str:
-    url = f"http://{request.host}{base_path}{request.path}"
+    url = f"{request.scheme}://{request.host}{base_path}{request.path}"
     params = {k: v for k, v in request.query.items() if k not in ("limit", "offset")}
 
     def link(at: int, rel: str) -> str:

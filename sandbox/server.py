@@ -1,6 +1,7 @@
 """`SandboxServer`: the generated district served over HTTP by a background thread."""
 
 import dataclasses
+import ssl
 import threading
 
 from sandbox.aeries_api import API_ROOT as NATIVE_ROOT
@@ -40,6 +41,8 @@ class SandboxServer:
         base_path: str = "/aeries/",
         log_requests: bool = False,
         district: District | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
     ) -> None:
         if leavers not in LEAVER_MODES:
             raise ValueError(f"leavers must be one of {', '.join(LEAVER_MODES)}")
@@ -47,6 +50,8 @@ class SandboxServer:
         self.seed, self.host, self.port = seed, host, port
         self.base_path = "/" + base_path.strip("/") + "/"
         self.log_requests = log_requests
+        # https with this certificate chain and key (PEM files), else plain http.
+        self.tls_cert, self.tls_key = tls_cert, tls_key
         self.credentials = Credentials.for_seed(seed)
         self.store = Store(self.district, leavers=leavers)
         self.switches = Switches(max_limit=max_limit)
@@ -67,6 +72,13 @@ class SandboxServer:
     def start(self) -> "SandboxServer":
         self.httpd = SandboxHTTPServer((self.host, self.port), self, log_requests=self.log_requests)
         self.port = self.httpd.server_address[1]
+        if self.tls_cert:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.minimum_version = ssl.TLSVersion.TLSv1_2  # as Aeries requires
+            context.load_cert_chain(self.tls_cert, self.tls_key)
+            self.httpd.socket = context.wrap_socket(
+                self.httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         self.thread = threading.Thread(
             target=self.httpd.serve_forever,
             name="sandbox-sis",
@@ -91,8 +103,12 @@ class SandboxServer:
 
     # identity ------------------------------------------------------------------------
     @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"
+
+    @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}{self.base_path}"
+        return f"{self.scheme}://{self.host}:{self.port}{self.base_path}"
 
     @property
     def client_id(self) -> str:
