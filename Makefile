@@ -1,10 +1,10 @@
-# Two commands on a fresh machine: `make demo` and `make test`.
+# Two commands on a fresh machine: `make demo` and `make test`; `make serve` for production.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo serve test lint format bench clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,11 @@ $(STAMP): requirements.txt
 
 demo: $(STAMP)
 	DEBUG=true ALLOW_INSECURE_SIS_URLS=true $(PY) manage.py demo
+
+# Production on one machine, from the environment (.env): migrate, collectstatic,
+# gunicorn and a qcluster; Ctrl-C stops all of it. See the README's "Production".
+serve: $(STAMP)
+	$(PY) manage.py serve
 
 test: $(STAMP) lint
 	$(PY) -m pytest $(PYTEST_ARGS)
