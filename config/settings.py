@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Production serves the admin's CSS and JavaScript itself (runserver does in DEBUG).
     *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
+    "config.middleware.QueryStringHygieneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
