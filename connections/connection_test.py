@@ -6,7 +6,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.services import audit_record
 from connections.models import Connection
-from connections.services import connection_credentials
+from connections.services import StoredSecretUnreadable, connection_credentials
 from sis.probe import ProbeReport, connection_probe
 
 CHECK_OK, CHECK_FAILED = "✓", "✗"
@@ -32,9 +32,12 @@ def connection_test(
     **client_options,
 ) -> ProbeReport:
     """Probes the connection's SIS and stores the verdict (time, healthy, message)."""
-    report = connection_probe(
-        credentials=connection_credentials(connection=connection), **client_options
-    )
+    try:
+        credentials = connection_credentials(connection=connection)
+    except StoredSecretUnreadable as exc:
+        report = ProbeReport(False, exc.message, exc.fix, code=exc.code)
+    else:
+        report = connection_probe(credentials=credentials, **client_options)
     text = probe_report_text(report)
     connection.last_test_at = timezone.now()
     connection.last_test_ok = report.healthy
