@@ -42,7 +42,7 @@ class UndecryptableSecret(Secret):
         return f"UndecryptableSecret({MASK})"
 
 
-def _derived_key() -> bytes:
+def derived_key() -> bytes:
     # Without configured keys (demo, tests) derive one from SECRET_KEY; a system
     # check warns about this in production.
     digest = hashlib.sha256(f"autoroster-fields:{settings.SECRET_KEY}".encode()).digest()
@@ -51,12 +51,12 @@ def _derived_key() -> bytes:
 
 @lru_cache(maxsize=4)
 def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
-    material = [k.encode() for k in keys] or [_derived_key()]
+    material = [k.encode() for k in keys] or [derived_key()]
     return MultiFernet([Fernet(k) for k in material])
 
 
 def fernet() -> MultiFernet:
-    return _fernet_for(tuple(settings.FIELD_ENCRYPTION_KEY) or (_derived_key().decode(),))
+    return _fernet_for(tuple(settings.FIELD_ENCRYPTION_KEY) or (derived_key().decode(),))
 
 
 def secret_encrypt(plaintext: str) -> str:
