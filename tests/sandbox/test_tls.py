@@ -43,9 +43,11 @@ def test_paging_links_keep_the_scheme(https_sis, tls, monkeypatch):
 
 
 def test_the_product_client_verifies_the_certificate(https_sis, tls, monkeypatch):
-    with client_for(_credentials(https_sis), max_retry_seconds=1.0) as sis:
-        with pytest.raises(SisTlsError):
-            sis.authenticate()
+    with (
+        client_for(_credentials(https_sis), max_retry_seconds=1.0) as sis,
+        pytest.raises(SisTlsError),
+    ):
+        sis.authenticate()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls.ca))
     with client_for(_credentials(https_sis)) as sis:
         assert sis.schools()
