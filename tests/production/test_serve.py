@@ -24,6 +24,7 @@ from cryptography.fernet import Fernet
 from django.db import connection as db
 
 from config.gunicorn import workers_for
+from rostering.management.processes import STOP_GRACE_SECONDS
 from rostering.models import Membership
 from sandbox.tls import tls_files_create
 from tests.factories import MembershipFactory
@@ -123,10 +124,13 @@ def wait_until_serving(browser: Proxied, serve: subprocess.Popen, log: Path) -> 
     pytest.fail(f"make serve did not answer within {START_SECONDS}s:\n{log.read_text()[-3000:]}")
 
 
-def ctrl_c(serve: subprocess.Popen) -> None:
-    """What a terminal does on Ctrl-C: SIGINT to the foreground process group."""
+def ctrl_c(serve: subprocess.Popen) -> float:
+    """What a terminal does on Ctrl-C: SIGINT to the foreground process group. Returns
+    the seconds everything took to stop."""
+    started = time.monotonic()
     os.killpg(serve.pid, signal.SIGINT)
     serve.wait(timeout=60)
+    return time.monotonic() - started
 
 
 def _start(env: dict, log: Path) -> subprocess.Popen:
@@ -182,7 +186,7 @@ def test_make_serve_runs_the_admin_and_a_pull(https_sis, tmp_path, settings):
         run_id = _pull(browser, connection.pk)
         progress = _wait_for_result(browser, run_id)
         processes |= descendants(serve.pid)
-        ctrl_c(serve)
+        stopping = ctrl_c(serve)
     finally:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
@@ -192,6 +196,8 @@ def test_make_serve_runs_the_admin_and_a_pull(https_sis, tmp_path, settings):
     assert list((tmp_path / "mail").iterdir()), "the worker e-mailed no summary"
     assert "Booting worker" in output and "Q Cluster" in output
     assert processes and not [pid for pid in processes if alive(pid)], output[-2000:]
+    # Each stopped on its own signal, before the supervisor's SIGKILL deadline.
+    assert stopping < STOP_GRACE_SECONDS, (stopping, output[-2000:])
 
 
 def _check_https_rules(browser: Proxied) -> None:
