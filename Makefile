@@ -1,4 +1,5 @@
-# On a fresh machine: `make demo`, `make test` (`make test-pg` on the local PostgreSQL).
+# On a fresh machine: `make demo`, `make test` (`make test-pg` on the local PostgreSQL);
+# `make serve` runs the production shape.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PYTEST_ARGS ?= -n auto
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-pg lint format bench clean
+.PHONY: demo serve test test-pg lint format bench clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +18,11 @@ $(STAMP): requirements.txt
 
 demo: $(STAMP)
 	DEBUG=true ALLOW_INSECURE_SIS_URLS=true $(PY) manage.py demo
+
+# Production on one machine, from the environment (.env): migrate, collectstatic,
+# gunicorn and a qcluster; Ctrl-C stops all of it. See the README's "Production".
+serve: $(STAMP)
+	$(PY) manage.py serve
 
 test: $(STAMP) lint
 	$(PY) -m pytest $(PYTEST_ARGS)

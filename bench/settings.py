@@ -8,10 +8,10 @@ from pathlib import Path
 def environment_configure(*, sqlite_file: Path) -> None:
     """PostgreSQL when DATABASE_URL names it; otherwise a SQLite file of our own."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    # The sandbox serves plain http on loopback.
+    # The sandbox serves plain http on loopback, which only development mode allows
+    # (django_setup turns DEBUG's query log off again).
     os.environ["ALLOW_INSECURE_SIS_URLS"] = "true"
-    # DEBUG would keep every SQL statement in memory and spoil the RSS figure.
-    os.environ["DEBUG"] = "false"
+    os.environ["DEBUG"] = "true"
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
@@ -20,5 +20,8 @@ def environment_configure(*, sqlite_file: Path) -> None:
 
 def django_setup() -> None:
     import django
+    from django.conf import settings
 
     django.setup()
+    # DEBUG would keep every SQL statement in memory and spoil the RSS figure.
+    settings.DEBUG = False

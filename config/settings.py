@@ -5,6 +5,13 @@ from pathlib import Path
 
 import environ
 
+from config.production import (
+    DEV_SECRET_KEY,
+    email_file_path,
+    https_settings,
+    unsafe_settings_refuse,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -14,15 +21,29 @@ DEBUG = env.bool("DEBUG", default=False)
 # Error pages mask what sensitive_variables / sensitive_post_parameters name (SIS
 # secrets) even with DEBUG on; Django's own filter only does so with DEBUG off.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "connections.debug.SecretSafeExceptionReporterFilter"
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me")
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Fernet keys for secrets at rest; the first encrypts, all of them decrypt (rotation).
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
 
 # The sandbox SIS listens on plain http on loopback; real districts never may.
 ALLOW_INSECURE_SIS_URLS = env.bool("ALLOW_INSECURE_SIS_URLS", default=False)
+
+# With DEBUG=false: no public SECRET_KEY, a FIELD_ENCRYPTION_KEY, no sandbox URLs.
+# Networks (CIDR) SIS connections may reach although they are not public, e.g. a
+# district's Aeries on a private link; https is still required. Empty: public only.
+SIS_ALLOWED_NETWORKS = env.list("SIS_ALLOWED_NETWORKS", default=[])
+
+unsafe_settings_refuse(
+    debug=DEBUG,
+    secret_key=SECRET_KEY,
+    field_encryption_key=FIELD_ENCRYPTION_KEY,
+    allow_insecure_sis_urls=ALLOW_INSECURE_SIS_URLS,
+    sis_allowed_networks=SIS_ALLOWED_NETWORKS,
+)
+# SECURE_* and secure cookies: on by default with DEBUG=false (behind a TLS proxy).
+vars().update(https_settings(env, debug=DEBUG))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,6 +61,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Production serves the admin's CSS and JavaScript itself (runserver does in DEBUG).
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
+    "config.middleware.QueryStringHygieneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,9 +90,11 @@ TEMPLATES = [
     },
 ]
 
+# A setting left empty (as in a copied .env.example) means its default.
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'autoroster.sqlite3'}"
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="")
+        or f"sqlite:///{BASE_DIR / 'var' / 'autoroster.sqlite3'}"
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -102,14 +128,25 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or str(BASE_DIR / "var" / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production: hashed, compressed files (collectstatic), cached for ever by browsers.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 LOGIN_URL = "admin:login"
 
 # Email: the demo writes to var/mail; production sets EMAIL_URL (smtp://...).
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
+# Lower case: not a setting (it may hold the SMTP password).
+email_url = env.str("EMAIL_URL", default="") or "filemail://"
+EMAIL_CONFIG = env.email_url_config(email_url)
 if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
-    EMAIL_CONFIG["EMAIL_FILE_PATH"] = str(BASE_DIR / "var" / "mail")
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = email_file_path(email_url, base_dir=BASE_DIR)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Autoroster <autoroster@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -117,7 +154,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # django-q2: the ORM broker by default (nothing to install), Redis when Q_BROKER is set.
 Q_BROKER = env.str("Q_BROKER", default="")
 Q_CLUSTER = {
-    "name": "autoroster",
+    # The cluster's Redis keys: environments sharing one Redis need different names.
+    "name": env.str("Q_NAME", default="autoroster"),
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=4 * 3600),
     "retry": env.int("Q_TIMEOUT", default=4 * 3600) + 600,
@@ -150,6 +188,9 @@ SIS_CONCURRENCY = env.int("SIS_CONCURRENCY", default=4)
 SIS_CONNECT_TIMEOUT = env.float("SIS_CONNECT_TIMEOUT", default=10.0)
 SIS_READ_TIMEOUT = env.float("SIS_READ_TIMEOUT", default=120.0)
 SIS_MAX_RETRY_SECONDS = env.float("SIS_MAX_RETRY_SECONDS", default=300.0)
+# A CA bundle (PEM) SIS certificates are verified against instead of the usual public
+# authorities; the SIS client ignores REQUESTS_CA_BUNDLE and proxy variables.
+SIS_CA_BUNDLE = env.str("SIS_CA_BUNDLE", default="")
 # A running import that has not reported for this long is marked ERROR.
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=15 * 60)
 # A queued import no worker picked up for this long is marked ERROR (a busy queue

@@ -7,7 +7,11 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.services import audit_record
 from connections.models import Connection
-from connections.services import connection_credentials, sis_policy_options
+from connections.services import (
+    StoredSecretUnreadable,
+    connection_credentials,
+    sis_policy_options,
+)
 from sis.probe import ProbeReport, connection_probe
 from sis.records import Entity
 
@@ -66,11 +70,16 @@ def connection_test(
     **client_options,
 ) -> ProbeReport:
     """Probes the connection's SIS and stores the verdict (time, healthy, message)."""
-    report = connection_probe(
-        credentials=connection_credentials(connection=connection),
-        needed=connection_needed_entities(connection=connection),
-        **{**sis_policy_options(), **client_options},
-    )
+    try:
+        credentials = connection_credentials(connection=connection)
+    except StoredSecretUnreadable as exc:
+        report = ProbeReport(False, exc.message, exc.fix, code=exc.code)
+    else:
+        report = connection_probe(
+            credentials=credentials,
+            needed=connection_needed_entities(connection=connection),
+            **{**sis_policy_options(), **client_options},
+        )
     text = probe_report_text(report)
     connection.last_test_at = timezone.now()
     connection.last_test_ok = report.healthy

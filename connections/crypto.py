@@ -28,7 +28,21 @@ class Secret(str):
         return f"Secret({MASK})" if self else "Secret('')"
 
 
-def _derived_key() -> bytes:
+class UndecryptableSecret(Secret):
+    """Stored ciphertext that no key of FIELD_ENCRYPTION_KEY opens.
+
+    Its value is the ciphertext itself: the field saves it back unchanged (a save
+    without a new secret never destroys it), it counts as a stored secret, and
+    `connection_credentials` refuses to hand it to a SIS client.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"UndecryptableSecret({MASK})"
+
+
+def derived_key() -> bytes:
     # Without configured keys (demo, tests) derive one from SECRET_KEY; a system
     # check warns about this in production.
     digest = hashlib.sha256(f"autoroster-fields:{settings.SECRET_KEY}".encode()).digest()
@@ -37,12 +51,12 @@ def _derived_key() -> bytes:
 
 @lru_cache(maxsize=4)
 def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
-    material = [k.encode() for k in keys] or [_derived_key()]
+    material = [k.encode() for k in keys] or [derived_key()]
     return MultiFernet([Fernet(k) for k in material])
 
 
 def fernet() -> MultiFernet:
-    return _fernet_for(tuple(settings.FIELD_ENCRYPTION_KEY) or (_derived_key().decode(),))
+    return _fernet_for(tuple(settings.FIELD_ENCRYPTION_KEY) or (derived_key().decode(),))
 
 
 def secret_encrypt(plaintext: str) -> str:
@@ -56,7 +70,7 @@ def secret_decrypt(token: str) -> Secret:
         return Secret(fernet().decrypt(token.encode()).decode())
     except InvalidToken:
         logger.error(DECRYPT_FAILED)
-        return Secret("")
+        return UndecryptableSecret(token)
 
 
 class EncryptedTextField(models.TextField):
@@ -72,4 +86,6 @@ class EncryptedTextField(models.TextField):
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
+        if isinstance(value, UndecryptableSecret):
+            return str.__str__(value)  # the stored ciphertext, as it was
         return value if value is None else secret_encrypt(value)

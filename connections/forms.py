@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_variables
 
+from connections.crypto import UndecryptableSecret
 from connections.models import Connection
 from connections.services import SNAPSHOT_FIELDS
 from connections.url_validation import sis_address_validate, sis_url_clean
@@ -10,6 +11,11 @@ from sis.relationships import mapping_parse
 
 KEEP_STORED = "Leave blank to keep the stored value."
 NOT_SET = "Not set yet."
+UNDECRYPTABLE = (
+    "The stored secret cannot be decrypted with FIELD_ENCRYPTION_KEY (the key was changed "
+    "or lost): enter it again, or put the previous key back after the current one. "
+    "Leaving it blank keeps the stored value as it is."
+)
 
 
 def _url_field(name: str) -> forms.URLField:
@@ -58,8 +64,11 @@ class ConnectionForm(forms.ModelForm):
             ("new_client_secret", "client_secret"),
             ("new_certificate", "certificate"),
         ):
-            has_value = stored and bool(getattr(self.instance, model_field))
-            self.fields[name].help_text = KEEP_STORED if has_value else NOT_SET
+            value = getattr(self.instance, model_field) if stored else ""
+            if isinstance(value, UndecryptableSecret):
+                self.fields[name].help_text = UNDECRYPTABLE
+            else:
+                self.fields[name].help_text = KEEP_STORED if value else NOT_SET
         self.fields[
             "new_client_secret"
         ].help_text += " OneRoster uses the Consumer ID and Secret, not the Aeries certificate."

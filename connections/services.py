@@ -8,9 +8,11 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit.models import AuditEvent
 from audit.services import audit_changes, audit_record
+from connections.crypto import UndecryptableSecret
 from connections.models import Connection
 from connections.url_validation import sis_address_validate, sis_url_clean
 from sis import SisClient, SisCredentials, client_for
+from sis.errors import SisError
 from sis.relationships import mapping_parse
 
 SNAPSHOT_FIELDS = (
@@ -159,14 +161,52 @@ def connection_delete(
     connection.delete()
 
 
+SECRET_UNREADABLE = (
+    "The stored {field} of {connection} cannot be decrypted with FIELD_ENCRYPTION_KEY "
+    "(the key was changed or lost since it was saved)."
+)
+SECRET_UNREADABLE_FIX = (
+    "Put the key it was saved with back into FIELD_ENCRYPTION_KEY, after the current key "
+    "(then `manage.py rotate_encryption_key` re-encrypts it), or enter the {field} again "
+    "on the connection page."
+)
+# The secret each kind of connection signs in with.
+SECRET_FIELD = {
+    Connection.Kind.ONEROSTER: "client_secret",
+    Connection.Kind.AERIES_API: "certificate",
+}
+
+
+class StoredSecretUnreadable(SisError):
+    """A SisError, so that the connection test and imports report it like any other."""
+
+    code = "secret_unreadable"
+
+
+def _secret_for_client(connection: Connection, field: str) -> str:
+    value = getattr(connection, field)
+    if not isinstance(value, UndecryptableSecret):
+        return str(value or "")
+    if SECRET_FIELD.get(connection.kind) != field:
+        return ""  # the other kind's secret: not sent, so not needed
+    label = Connection._meta.get_field(field).verbose_name
+    raise StoredSecretUnreadable(
+        SECRET_UNREADABLE.format(field=label, connection=connection),
+        fix=SECRET_UNREADABLE_FIX.format(field=label),
+    )
+
+
 def connection_credentials(*, connection: Connection) -> SisCredentials:
-    """What a SIS client needs from a connection (secrets decrypted, never persisted)."""
+    """What a SIS client needs from a connection (secrets decrypted, never persisted).
+
+    Raises StoredSecretUnreadable when its secret cannot be decrypted.
+    """
     return SisCredentials(
         kind=connection.kind,
         base_url=connection.base_url,
         client_id=connection.client_id,
-        client_secret=str(connection.client_secret or ""),
-        certificate=str(connection.certificate or ""),
+        client_secret=_secret_for_client(connection, "client_secret"),
+        certificate=_secret_for_client(connection, "certificate"),
         school_codes=connection.school_code_list,
         token_url=connection.token_url,
         api_root=connection.api_root,
@@ -182,8 +222,13 @@ def _relationship_codes(text: str) -> tuple[tuple[str, str], ...]:
 
 
 def sis_policy_options() -> dict:
-    """The address rules every SIS request of this deployment follows (sis.address)."""
-    return {"allow_insecure": settings.ALLOW_INSECURE_SIS_URLS}
+    """The address rules every SIS request of this deployment follows (sis.address), and
+    the certificate authorities its TLS connections trust."""
+    return {
+        "allow_insecure": settings.ALLOW_INSECURE_SIS_URLS,
+        "verify": settings.SIS_CA_BUNDLE or True,
+        "allowed_networks": tuple(settings.SIS_ALLOWED_NETWORKS),
+    }
 
 
 def connection_client(*, connection: Connection, **options) -> SisClient:

@@ -9,7 +9,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from sis import errors as sis_errors
-from sis.address import AddressGuard, Resolver, all_loopback, default_resolver, port_allowed
+from sis.address import (
+    AddressGuard,
+    Resolver,
+    all_loopback,
+    default_resolver,
+    networks_parse,
+    port_allowed,
+)
 from sis.urls import aeries_base_url
 
 URL_MALFORMED = "Enter the full Aeries URL, e.g. https://district.aeries.net/aeries/"
@@ -44,10 +51,13 @@ class CleanedUrl:
 
 def _check_addresses(host: str, port: int, *, allow_loopback: bool, resolver: Resolver) -> bool:
     """Refuses internal addresses (sis.address); returns whether every address is loopback."""
+    guard = AddressGuard(
+        allow_loopback=allow_loopback,
+        resolver=resolver,
+        allowed_networks=networks_parse(settings.SIS_ALLOWED_NETWORKS),
+    )
     try:
-        addresses = AddressGuard(allow_loopback=allow_loopback, resolver=resolver).addresses(
-            host, port
-        )
+        addresses = guard.addresses(host, port)
     except (socket.gaierror, UnicodeError) as exc:
         raise ValidationError(URL_DOES_NOT_RESOLVE.format(host=host), code="dns") from exc
     except sis_errors.SisAddressRefusedError as exc:

@@ -2,6 +2,7 @@
 
 import contextlib
 import socket
+import ssl
 import sys
 import time
 import traceback
@@ -22,8 +23,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         super().__init__(address, SandboxHandler)
 
     def handle_error(self, request, client_address) -> None:
-        # Clients that hang up (timeouts, cut bodies) are part of the game, not errors.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        # Clients that hang up (timeouts, cut bodies) or refuse our certificate are part
+        # of the game, not errors.
+        if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError):
             super().handle_error(request, client_address)
 
 
@@ -38,6 +40,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            # In this connection's thread, not in the accepting one (a slow or failed
+            # handshake must not hold up other clients).
+            self.request.do_handshake()
         super().setup()
         # Headers and body go out in two writes; without this, Nagle's algorithm and
         # delayed ACKs add ~40 ms to every keep-alive response.
@@ -57,6 +63,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             base=sandbox.base_path,
             headers=dict(self.headers.items()),
             body=body,
+            scheme=sandbox.scheme,
         )
         try:
             response = sandbox.dispatch(request)

@@ -24,7 +24,7 @@ def paging_parse(request: Request, max_limit: int) -> tuple[int, int]:
 def link_header(
     request: Request, base_path: str, limit: int, offset: int, total: int, *, host: str = ""
 ) -> str:
-    url = f"http://{host or request.host}{base_path}{request.path}"
+    url = f"{request.scheme}://{host or request.host}{base_path}{request.path}"
     params = {k: v for k, v in request.query.items() if k not in ("limit", "offset")}
 
     def link(at: int, rel: str) -> str:

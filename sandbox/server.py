@@ -1,6 +1,7 @@
 """`SandboxServer`: the generated district served over HTTP by a background thread."""
 
 import dataclasses
+import ssl
 import threading
 
 from sandbox.aeries_api import API_ROOT as NATIVE_ROOT
@@ -41,6 +42,8 @@ class SandboxServer:
         log_requests: bool = False,
         district: District | None = None,
         behaviours: dict | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
     ) -> None:
         if leavers not in LEAVER_MODES:
             raise ValueError(f"leavers must be one of {', '.join(LEAVER_MODES)}")
@@ -48,6 +51,8 @@ class SandboxServer:
         self.seed, self.host, self.port = seed, host, port
         self.base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
         self.log_requests = log_requests
+        # https with this certificate chain and key (PEM files), else plain http.
+        self.tls_cert, self.tls_key = tls_cert, tls_key
         self.credentials = Credentials.for_seed(seed)
         self.switches = Switches(max_limit=max_limit)
         self.switches.behaviours.update(behaviours or {})
@@ -70,6 +75,13 @@ class SandboxServer:
     def start(self) -> "SandboxServer":
         self.httpd = SandboxHTTPServer((self.host, self.port), self, log_requests=self.log_requests)
         self.port = self.httpd.server_address[1]
+        if self.tls_cert:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.minimum_version = ssl.TLSVersion.TLSv1_2  # as Aeries requires
+            context.load_cert_chain(self.tls_cert, self.tls_key)
+            self.httpd.socket = context.wrap_socket(
+                self.httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         self.store.href_base = self.base_url
         if self.behaviours.strict_spec:  # absolute hrefs need the port just picked
             with self.store.lock:
@@ -98,8 +110,12 @@ class SandboxServer:
 
     # identity ------------------------------------------------------------------------
     @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"
+
+    @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}{self.base_path}"
+        return f"{self.scheme}://{self.host}:{self.port}{self.base_path}"
 
     @property
     def client_id(self) -> str:

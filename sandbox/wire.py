@@ -24,9 +24,12 @@ class Request:
     body: bytes = b""
     host: str = "127.0.0.1"
     outside: bool = False  # the path is not under the base path
+    scheme: str = "http"
 
     @classmethod
-    def parse(cls, *, method: str, target: str, base: str, headers, body: bytes) -> "Request":
+    def parse(
+        cls, *, method: str, target: str, base: str, headers, body: bytes, scheme: str = "http"
+    ) -> "Request":
         raw_path, _, raw_query = target.partition("?")
         path = unquote(raw_path)
         rel = path[len(base) :] if path.startswith(base) else None
@@ -40,6 +43,7 @@ class Request:
             body=body,
             host=lower.get("host", "127.0.0.1"),
             outside=rel is None,
+            scheme=scheme,
         )
 
     def cookie(self, name: str) -> str | None:

@@ -14,6 +14,9 @@ wrapping an IPv4 address that is refused (IPv4-mapped and -compatible, 6to4
 2002::/16, Teredo 2001::/32, NAT64 64:ff9b::/96), NAT64 local-use
 64:ff9b:1::/48, and ports below 1024 other than 443 (and 80 where plain http
 is allowed). Loopback is allowed only where insecure URLs are (the sandbox SIS).
+A deployment may name networks of its own that its SIS connections may reach all the
+same (`allowed_networks`: a district's Aeries on a private link); the cloud metadata
+addresses are refused even then.
 """
 
 from __future__ import annotations
@@ -134,12 +137,24 @@ def url_refusal(url: str, *, allow_insecure: bool) -> errors.SisAddressRefusedEr
     return None
 
 
+def networks_parse(texts) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Networks from text ("10.20.0.0/16", "127.0.0.1"); ValueError names a bad one."""
+    return tuple(ipaddress.ip_network(text.strip(), strict=False) for text in texts if text)
+
+
 @dataclass(frozen=True, slots=True)
 class AddressGuard:
     """Resolves a host and returns its addresses only when every one is allowed."""
 
     allow_loopback: bool = False
     resolver: Resolver = default_resolver
+    # Networks the deployment lets SIS connections reach although they are not public.
+    allowed_networks: tuple = ()
+
+    def refusal(self, address: IPAddress) -> str | None:
+        if address not in _METADATA and any(address in net for net in self.allowed_networks):
+            return None
+        return address_refusal(address, allow_loopback=self.allow_loopback)
 
     def addresses(self, host: str, port: int) -> list[str]:
         """The addresses to connect to; raises socket.gaierror (DNS) or
@@ -154,7 +169,7 @@ class AddressGuard:
             raise socket.gaierror(socket.EAI_NONAME, "no address associated with the host name")
         for text in found:
             address = ipaddress.ip_address(text.split("%")[0])
-            reason = address_refusal(address, allow_loopback=self.allow_loopback)
+            reason = self.refusal(address)
             if reason is not None:
                 raise errors.SisAddressRefusedError(
                     ADDRESS_REFUSED_MESSAGE.format(host=bare, address=address, reason=reason),

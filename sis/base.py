@@ -29,6 +29,8 @@ class ClientOptions:
     allow_insecure: bool = False
     resolver: Resolver = default_resolver  # host, port -> addresses (tests inject one)
     verify: bool | str = True  # TLS verification, or a CA bundle path
+    # Non-public networks this deployment's SIS connections may reach (text, CIDR).
+    allowed_networks: tuple[str, ...] = ()
     on_request: Callable[[RequestEvent], None] | None = None
     sleep: Callable[[float], None] = field(default=time.sleep)
     clock: Callable[[], float] = field(default=time.monotonic)
@@ -44,6 +46,7 @@ class ClientOptions:
             allow_insecure=self.allow_insecure,
             resolver=self.resolver,
             verify=self.verify,
+            allowed_networks=self.allowed_networks,
         )
 
     def http(self, *, secrets: tuple[str, ...]) -> SisHttp:

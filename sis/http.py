@@ -31,7 +31,13 @@ from requests.auth import AuthBase
 from requests.cookies import RequestsCookieJar
 
 from sis import errors
-from sis.address import AddressGuard, Resolver, default_resolver, url_refusal
+from sis.address import (
+    AddressGuard,
+    Resolver,
+    default_resolver,
+    networks_parse,
+    url_refusal,
+)
 from sis.network import network_error, truncation
 from sis.pinning import PinnedAdapter
 from sis.urls import url_origin_path, url_path
@@ -65,6 +71,7 @@ class HttpOptions:
     allow_insecure: bool = False
     resolver: Resolver = default_resolver
     verify: bool | str = True  # or a CA bundle path (tests' own certificate authority)
+    allowed_networks: tuple = ()  # non-public networks this deployment may reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +171,9 @@ class SisHttp:
         self.session.cookies = _LockedCookieJar()
         self.session.headers["User-Agent"] = USER_AGENT
         guard = AddressGuard(
-            allow_loopback=self.options.allow_insecure, resolver=self.options.resolver
+            allow_loopback=self.options.allow_insecure,
+            resolver=self.options.resolver,
+            allowed_networks=networks_parse(self.options.allowed_networks),
         )
         adapter = PinnedAdapter(guard=guard, pool_maxsize=self.options.pool_size, max_retries=0)
         self.session.mount("https://", adapter)

@@ -7,6 +7,7 @@ district manager takes (connections, import results, people and classes, audit).
 from django.contrib import admin
 
 from rostering.admin import (  # noqa: F401  (each registers its admins)
+    accounts,
     audit,
     connections,
     districts,

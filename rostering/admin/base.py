@@ -2,11 +2,16 @@
 
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import BadRequest
 from django.db import transaction
 from django.http import Http404
 
 from audit.services import audited_delete, audited_save, remote_addr_of
 from rostering.access import request_district_access
+
+LIST_PARAMETERS_INVALID = (
+    "This list cannot show these filter values ({error}); open the list again from the menu."
+)
 
 
 def district_id_of(obj, lookup: str) -> int | None:
@@ -19,7 +24,22 @@ def district_id_of(obj, lookup: str) -> int | None:
     return getattr(obj, f"{last}_id", None)
 
 
-class DistrictScopedAdmin(admin.ModelAdmin):
+class ListValuesChecked:
+    """A list's filter values the database cannot use answer 400, not 500.
+
+    Values Django's list does not check itself fail while it is built and counted: a
+    year out of datetime's range, an id too large for the database's integers. (A NUL
+    character never gets here: QueryStringHygieneMiddleware refuses it.)
+    """
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except (ValueError, OverflowError) as exc:
+            raise BadRequest(LIST_PARAMETERS_INVALID.format(error=exc)) from exc
+
+
+class DistrictScopedAdmin(ListValuesChecked, admin.ModelAdmin):
     """Scopes lists, pages and choices to the user's districts.
 
     `district_lookup` names the path from the model to its District. Objects of

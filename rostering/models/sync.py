@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from rostering.recipients import MAX_RECIPIENTS, recipients_usable, recipients_validate
+
 
 class SyncSettings(models.Model):
     """What a connection's imports bring in, and how carefully."""
@@ -48,7 +50,8 @@ class SyncSettings(models.Model):
     notify_emails = models.TextField(
         "Send import results to",
         blank=True,
-        help_text="E-mail addresses, one per line or comma separated.",
+        help_text=f"E-mail addresses, one per line or comma separated (at most {MAX_RECIPIENTS}).",
+        validators=[recipients_validate],
     )
     daily_import = models.BooleanField("Initiate data import daily", default=False)
     daily_time = models.TimeField(
@@ -66,8 +69,7 @@ class SyncSettings(models.Model):
 
     @property
     def notify_list(self) -> list[str]:
-        raw = self.notify_emails.replace(",", "\n").replace(";", "\n")
-        return [line.strip() for line in raw.splitlines() if line.strip()]
+        return recipients_usable(self.notify_emails)
 
 
 class RunStatus(models.TextChoices):

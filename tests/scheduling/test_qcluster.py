@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from email.header import decode_header, make_header
 from pathlib import Path
 
@@ -51,12 +52,25 @@ def redis_or_skip() -> None:
         pytest.skip(f"Redis unreachable at {REDIS_URL}")
 
 
-def child_env(broker: str) -> dict:
+def q_name_unique() -> str:
+    """A cluster name of its own: the test's Redis queue, apart from other tests' (and
+    other xdist workers') sharing the Redis database."""
+    return f"autoroster-test-{uuid.uuid4().hex[:12]}"
+
+
+def q_keys_delete(q_name: str) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"django_q:{q_name}:*"):
+        client.delete(key)
+
+
+def child_env(broker: str, *, q_name: str = "autoroster") -> dict:
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
         "ALLOW_INSECURE_SIS_URLS": "true",
         "Q_BROKER": REDIS_URL if broker == "redis" else "",
+        "Q_NAME": q_name,
         "Q_WORKERS": "1",
         # The worker prints the summary e-mail; the test reads it from its output.
         "EMAIL_URL": "consolemail://",
@@ -92,9 +106,9 @@ def stop(cluster: subprocess.Popen) -> None:
 def test_qcluster_runs_a_queued_pull(broker, sandbox_sis_factory, tmp_path):
     if broker == "redis":
         redis_or_skip()
-        redis.Redis.from_url(REDIS_URL).flushdb()
     connection = sandbox_connection(sandbox_sis_factory(students=120, seed=4))
-    env = child_env(broker)
+    q_name = q_name_unique()
+    env = child_env(broker, q_name=q_name)
     log = (tmp_path / "qcluster.log").open("w+")
     cluster = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log, stderr=log
@@ -108,6 +122,8 @@ def test_qcluster_runs_a_queued_pull(broker, sandbox_sis_factory, tmp_path):
         run = wait_finished(run_id, cluster)
     finally:
         stop(cluster)
+        if broker == "redis":
+            q_keys_delete(q_name)
     log.seek(0)
     output = log.read()
     assert run.status == RunStatus.COMPLETED_WITH_ERROR, (run.message, output[-3000:])

@@ -187,3 +187,17 @@ def test_requests_own_session_would_have_followed_the_proxy(recorder_factory, mo
     monkeypatch.delenv("no_proxy", raising=False)
     requests.get(target.url + "aeries/x", timeout=5)
     assert len(proxy.requests) == 1
+
+
+def test_a_deployment_s_own_networks_are_reachable_but_never_the_metadata_address():
+    from sis.address import AddressGuard, networks_parse
+
+    guard = AddressGuard(
+        allowed_networks=networks_parse(["10.20.0.0/16", "169.254.0.0/16"]),
+        resolver=lambda host, port: {"aeries.lan": ["10.20.1.5"], "meta": ["169.254.169.254"],
+                                     "other": ["10.30.0.1"]}[host],
+    )  # fmt: skip
+    assert guard.addresses("aeries.lan", 443) == ["10.20.1.5"]
+    for host in ("meta", "other"):
+        with pytest.raises(errors.SisAddressRefusedError):
+            guard.addresses(host, 443)

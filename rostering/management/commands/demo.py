@@ -1,9 +1,4 @@
-import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 
@@ -13,16 +8,12 @@ from django.core.management.base import BaseCommand
 
 from rostering.demo import demo_connection_seed, demo_seed
 from rostering.imports import sync_run_start
+from rostering.management.processes import ProcessGroup, terminate_as_interrupt
 from rostering.models import SyncRun
 
 SANDBOX_PORT = 8765
 SANDBOX_STUDENTS = 2000
 SANDBOX_WAIT_SECONDS = 120
-STOP_GRACE_SECONDS = 15
-
-
-def _stop_on_terminate(signum, frame):
-    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -36,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--sandbox-port", type=int, default=SANDBOX_PORT)
         parser.add_argument("--students", type=int, default=SANDBOX_STUDENTS)
 
-    def _sandbox_info(self, base_url: str, process: subprocess.Popen) -> dict:
+    def _sandbox_info(self, base_url: str, process) -> dict:
         """Waits until the sandbox SIS answers, then returns its /_sandbox/info."""
         deadline = time.monotonic() + SANDBOX_WAIT_SECONDS
         while time.monotonic() < deadline and process.poll() is None:
@@ -59,63 +50,29 @@ class Command(BaseCommand):
         self.stdout.write(f"  Consumer ID {credentials['client_id']}")
         self.stdout.write(f"  connection '{connection.name}' seeded; a first import is queued")
 
-    def _spawn(self, *args: str) -> subprocess.Popen:
-        # Its own process group: stopping it stops what it started (qcluster's workers).
-        return subprocess.Popen([sys.executable, "manage.py", *args], start_new_session=True)
-
     def handle(self, *args, **options):
-        signal.signal(signal.SIGTERM, _stop_on_terminate)  # `kill` stops children too
+        terminate_as_interrupt()
         call_command("migrate", interactive=False, verbosity=0)
         seed = demo_seed()
         port = options["port"]
-        # Everything the demo runs; each entry is (label, process), stopped together.
         sandbox_url = f"http://127.0.0.1:{options['sandbox_port']}/aeries/"
-        sandbox = self._spawn("sandbox_sis", "--port", str(options["sandbox_port"]),
-                              "--students", str(options["students"]), "--seed", "1")  # fmt: skip
-        processes = [
-            ("sandbox SIS", sandbox),
-            ("web server", self._spawn("runserver", "--noreload", f"127.0.0.1:{port}")),
-            ("task cluster", self._spawn("qcluster")),
-        ]
-        try:
+        with ProcessGroup(stderr=self.stderr) as processes:
+            sandbox = processes.manage(
+                "sandbox SIS", "sandbox_sis", "--port", str(options["sandbox_port"]),
+                "--students", str(options["students"]), "--seed", "1",
+            )  # fmt: skip
+            processes.manage("web server", "runserver", "--noreload", f"127.0.0.1:{port}")
+            processes.manage("task cluster", "qcluster")
             self._seed_sandbox_connection(
                 seed, sandbox_url, self._sandbox_info(sandbox_url, sandbox)
             )
-        except BaseException:
-            self._stop(processes)
-            raise
+            self._welcome(seed, port)
+            processes.wait()
+
+    def _welcome(self, seed, port: int) -> None:
         self.stdout.write(self.style.SUCCESS(f"\nAutoroster demo: http://127.0.0.1:{port}/admin/"))
         for username, password, label in seed.logins:
             self.stdout.write(f"  login {username} / {password}  — {label}")
         if mail_folder := getattr(settings, "EMAIL_FILE_PATH", None):
             self.stdout.write(f"E-mailed import summaries are written to {mail_folder}")
         self.stdout.write("Press Ctrl-C to stop.\n")
-        try:
-            self._wait(processes)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            self._stop(processes)
-
-    def _wait(self, processes: list[tuple[str, subprocess.Popen]]) -> None:
-        while True:
-            for label, process in processes:
-                if process.poll() is not None:
-                    self.stderr.write(f"The {label} stopped (exit {process.returncode}).")
-                    return
-            time.sleep(0.5)
-
-    def _stop(self, processes: list[tuple[str, subprocess.Popen]]) -> None:
-        # SIGTERM stops each cleanly, even when the demo runs as a background job (which
-        # ignores SIGINT); whatever is left after the grace period is killed, group-wide.
-        for _, process in processes:
-            _signal_group(process, signal.SIGTERM)
-        for _, process in processes:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=STOP_GRACE_SECONDS)
-            _signal_group(process, signal.SIGKILL)
-
-
-def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signum)

@@ -60,6 +60,10 @@ class Command(BaseCommand):
             help="turn a read permission off, e.g. master_schedule",
         )
         parser.add_argument("--log-requests", action="store_true")
+        parser.add_argument(
+            "--tls-cert", metavar="PEM", help="serve https with this certificate (chain)"
+        )
+        parser.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
 
     def handle(self, *args, **opts) -> None:
         started = time.perf_counter()
@@ -76,6 +80,8 @@ class Command(BaseCommand):
             rate_limit=opts["rate_limit"],
             leavers=opts["leavers"],
             log_requests=opts["log_requests"],
+            tls_cert=opts["tls_cert"],
+            tls_key=opts["tls_key"],
         )
         for name in opts["disable"]:
             server.set_permission(name, False)

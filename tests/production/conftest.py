@@ -1,0 +1,1 @@
+from sandbox.testing import sandbox_sis_factory  # noqa: F401 (fixture)
