@@ -5,7 +5,7 @@ from rostering.sync import issues
 from rostering.sync.context import RunContext
 from rostering.sync.counts import SKIP_SCHOOL_NOT_MAPPED
 from rostering.sync.rows import RowWriter, id_map
-from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec
+from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
 from sis.records import SisClass, SisCourse, SisTerm
 
 STAFF_PREFIX = "TCH_"
@@ -30,6 +30,7 @@ TERM = TableSpec(
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
     live_where=LIVE_ROWS,
+    max_lengths=char_limits(AcademicSession),
     datetime_columns=_TIMES,
     date_columns=frozenset({"start_date", "end_date"}),
 )
@@ -40,6 +41,7 @@ COURSE = TableSpec(
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
     live_where=LIVE_ROWS,
+    max_lengths=char_limits(Course),
     datetime_columns=_TIMES,
     json_columns=frozenset({"grades"}),
 )
@@ -63,6 +65,7 @@ SECTION = TableSpec(
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
     live_where=LIVE_ROWS,
+    max_lengths=char_limits(Section),
     datetime_columns=_TIMES,
     json_columns=frozenset({"term_sourced_ids", "grades", "subjects", "periods"}),
 )
@@ -81,13 +84,13 @@ def term_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         return [
             [
                 term.sourced_id,
-                term.title[:255],
-                term.session_type[:32],
+                term.title,
+                term.session_type,
                 term.start_date,
                 term.end_date,
                 _school_or_none(ctx, school),
                 term.parent_sourced_id or "",
-                term.school_year[:16],
+                term.school_year,
             ]
         ]
 
@@ -99,8 +102,8 @@ def course_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         return [
             [
                 course.sourced_id,
-                course.title[:255],
-                course.course_code[:64],
+                course.title,
+                course.course_code,
                 _school_or_none(ctx, course.school_sourced_id),
                 list(course.grades),
             ]
@@ -113,6 +116,19 @@ def course_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
 
 def section_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     courses = id_map(table=COURSE.table, district_id=ctx.district_id, where=COURSE.live_sql)
+    # The district's terms (the classes file writes its terms before its classes).
+    terms = set(id_map(table=TERM.table, district_id=ctx.district_id, where=TERM.live_sql))
+
+    def terms_of(section: SisClass) -> list[str]:
+        """The class's terms the SIS knows; a term it does not know is a warning."""
+        known = []
+        for term in section.term_sourced_ids:
+            if term in terms:
+                known.append(term)
+            else:
+                issues_.add(issues.UNKNOWN_TERM, sourced_id=section.sourced_id, field="terms",
+                            record=section, value=term)  # fmt: skip
+        return known
 
     def course_of(section: SisClass) -> int | None:
         course_id = section.course_sourced_id or ""
@@ -142,16 +158,16 @@ def section_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         return [
             [
                 section.sourced_id,
-                section.title[:255],
-                section.class_code[:64],
-                section.class_type[:16],
+                section.title,
+                section.class_code,
+                section.class_type,
                 school,
                 course_of(section),
-                list(section.term_sourced_ids),
+                terms_of(section),
                 list(section.grades),
                 list(section.subjects),
                 list(section.periods),
-                section.location[:255],
+                section.location,
             ]
         ]
 

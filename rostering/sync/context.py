@@ -50,6 +50,8 @@ class RunContext:
     fresh_people: Any = None
     # First person seen with each e-mail address in this run.
     emails: dict[str, str] = field(default_factory=dict)
+    # What the SIS said about the whole run (a narrower token scope): the run's message.
+    run_notes: list[str] = field(default_factory=list)
     # Pinned fields: table -> sourcedId -> field -> (pin id, pinned value) (pins.py).
     pins: dict[str, dict[str, dict[str, tuple[int, Any]]]] = field(default_factory=dict)
 

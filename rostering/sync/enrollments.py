@@ -12,7 +12,7 @@ from rostering.sync.counts import (
 )
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
-from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec
+from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
 from sis.records import ONEROSTER_PERSON_ROLES, SisEnrollment
 
 ENROLLMENT = TableSpec(
@@ -26,6 +26,7 @@ ENROLLMENT = TableSpec(
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,
     live_where=LIVE_ROWS,
+    max_lengths=char_limits(Enrollment),
     datetime_columns=_TIMES,
     date_columns=frozenset({"begin_date", "end_date"}),
 )
@@ -59,7 +60,7 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
                 return skip(SKIP_NOT_IN_DELTA)
             writer.fail(e.sourced_id, issues.UNKNOWN_PERSON, "user", e, value=e.user_sourced_id)
             return []
-        return [[e.sourced_id, section, person, e.role[:16], e.primary, e.begin_date, e.end_date]]
+        return [[e.sourced_id, section, person, e.role, e.primary, e.begin_date, e.end_date]]
 
     writer = RowWriter(
         ctx=ctx,

@@ -15,7 +15,12 @@ from rostering.sync.context import RunContext
 from rostering.sync.counts import Counts
 from rostering.sync.enrollments import enrollment_writer
 from rostering.sync.guardians import guardian_writer
-from rostering.sync.issues import IssueCollector
+from rostering.sync.issues import (
+    SCHOOL_MISSING,
+    SIS_NOTICE,
+    IssueCollector,
+    sis_warnings_report,
+)
 from rostering.sync.people import PersonWriter
 from rostering.sync.spool import spool_fetch
 from sis.errors import SisError
@@ -110,10 +115,15 @@ class FileUnreadable(Exception):
 
 @dataclass
 class FileCounts:
-    """A file's counts, and each of its parts' (students and parent contacts)."""
+    """A file's counts, and each of its parts' (students and parent contacts), and what
+    its record says: `notes` make it Completed with ERROR (data is missing: an optional
+    part unreadable, a school code the SIS does not know), `infos` do not (the data is
+    complete but was read differently than asked)."""
 
     total: Counts = field(default_factory=Counts)
     parts: dict[str, dict] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    infos: list[str] = field(default_factory=list)
 
     def add(self, part: "Part", counts: Counts) -> None:
         self.total.add(counts)
@@ -124,15 +134,20 @@ class FileCounts:
         record.part_counts = {**(record.part_counts or {}), **self.parts}
 
 
-def part_write(*, ctx: RunContext, part: Part, pages, issues: IssueCollector) -> Counts:
+def part_write(
+    *, ctx: RunContext, part: Part, pages, issues: IssueCollector, outcome: FileCounts
+) -> Counts:
     """Writes one part's pages through its writer (inside the file's transaction), in
-    the write backend's scope for a part (one open COPY on PostgreSQL); its counts."""
+    the write backend's scope for a part (one open COPY on PostgreSQL); its counts.
+    What the SIS said about its rows and its read goes to the issues and `outcome`."""
     counts = Counts()
     writer = part.writer(ctx=ctx, issues_=issues, counts=counts)
     try:
         with ctx.backend.part_scope():
-            for records, problems in pages:
-                writer.apply_page(records, problems)
+            for page in pages:
+                writer.apply_page(page.records, page.problems)
+                sis_warnings_report(page.warnings, issues)
+                notices_record(ctx, page.notices, issues, outcome)
                 issues.flush()
                 ctx.changes.flush()
             writer.finish()
@@ -143,11 +158,29 @@ def part_write(*, ctx: RunContext, part: Part, pages, issues: IssueCollector) ->
     return counts
 
 
+def notices_record(ctx: RunContext, notices: list, issues: IssueCollector, outcome) -> None:
+    """A SIS notice about a read: an error on the file (a school code the SIS does not
+    know), a note (read differently, data complete), or, naming no collection, on the run."""
+    for notice in notices:
+        line = notice.message + (f" {notice.fix}" if notice.fix and notice.severity == "error"
+                                 else "")  # fmt: skip
+        if notice.entity is None:
+            ctx.run_notes.append(notice.message)
+        elif notice.severity == "error":
+            issues.add(SCHOOL_MISSING if notice.code == "school_missing" else SIS_NOTICE,
+                       sourced_id=notice.school_code, field="school_code" if notice.school_code
+                       else "", value=notice.message)  # fmt: skip
+            outcome.notes.append(line)
+        else:
+            outcome.infos.append(line)
+
+
 def apply_outcome(
-    *, record: ImportRecord, counts: FileCounts, notes: list[str], write: Callable[[], None]
+    *, record: ImportRecord, counts: FileCounts, write: Callable[[], None]
 ) -> ImportRecord:
     """Runs a file's `write` and records how it ended: Completed, Completed with ERROR
     (rows failed or held, or notes), or ERROR (unreadable, or refused by the database)."""
+    notes = counts.notes
     try:
         write()
         total = counts.total
@@ -159,7 +192,7 @@ def apply_outcome(
     except DatabaseError as exc:
         logger.exception("import of %s failed in the database", record.kind)
         record.status, notes = RunStatus.ERROR, [DATABASE_FAILED.format(error=exc)]
-    record.message = "\n".join(notes)
+    record.message = "\n".join(dict.fromkeys([*notes, *counts.infos]))
     record.finished_at = timezone.now()
     record.save()
     return record
@@ -167,7 +200,7 @@ def apply_outcome(
 
 def file_apply(*, ctx: RunContext, record: ImportRecord, fetched: Fetched) -> ImportRecord:
     """Writes a fetched (spooled) file in one transaction."""
-    counts, notes = FileCounts(), list(fetched.notes)
+    counts = FileCounts(notes=list(fetched.notes))
     record.started_at = fetched.started_at
 
     def write() -> None:
@@ -177,10 +210,12 @@ def file_apply(*, ctx: RunContext, record: ImportRecord, fetched: Fetched) -> Im
         ctx.progress.start_stage(f"Writing {record.get_kind_display().lower()}")
         with transaction.atomic():
             for part, spool in fetched.spools:
-                counts.add(part, part_write(ctx=ctx, part=part, pages=spool.pages(), issues=issues))
+                written = part_write(ctx=ctx, part=part, pages=spool.pages(), issues=issues,
+                                     outcome=counts)  # fmt: skip
+                counts.add(part, written)
             issues.flush()
 
     try:
-        return apply_outcome(record=record, counts=counts, notes=notes, write=write)
+        return apply_outcome(record=record, counts=counts, write=write)
     finally:
         fetched.close()

@@ -13,10 +13,11 @@ from rostering.sync.counts import (
 )
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
-from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec
+from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
 from rostering.sync.validation import EMAIL
 from sis.records import SisContact
 
+EMAIL_LIMIT = Guardian._meta.get_field("email").max_length
 GUARDIAN = TableSpec(
     name="guardian",
     table=Guardian._meta.db_table,
@@ -42,6 +43,7 @@ GUARDIAN = TableSpec(
         {"district_id", "student_id", "sourced_id", "created_at", RUN_COLUMN}
     ),
     live_where=LIVE_ROWS,
+    max_lengths=char_limits(Guardian),
     datetime_columns=_TIMES,
 )
 
@@ -53,11 +55,11 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     primary_only = ctx.settings.guardians == SyncSettings.Guardians.PRIMARY
 
     def email_of(c: SisContact) -> str:
-        if c.email and not EMAIL.match(c.email):
+        if c.email and (len(c.email) > EMAIL_LIMIT or not EMAIL.match(c.email)):
             issues_.add(issues.CONTACT_BAD_EMAIL, sourced_id=c.sourced_id, field="email",
                         record=c, value=c.email)  # fmt: skip
             return ""
-        return c.email[:254]
+        return c.email
 
     def student_of(c: SisContact, student_sid: str) -> int | None:
         student = students.get(student_sid)
@@ -85,8 +87,8 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
             return []
         email = email_of(c)
         return [
-            [student, c.sourced_id, c.given_name[:255], c.family_name[:255], email,
-             c.phone[:64], c.relationship[:64], c.primary, c.order]
+            [student, c.sourced_id, c.given_name, c.family_name, email,
+             c.phone, c.relationship, c.primary, c.order]
             for student in ids
         ]  # fmt: skip
 

@@ -109,6 +109,46 @@ UNREADABLE_ROW = IssueKind(
     "{value}",
     "The SIS sent a row we could not read; report it to the district's Aeries administrator.",
 )
+CONTACT_NO_NAME = IssueKind(
+    "contact_no_name",
+    ERROR,
+    "The contact has neither a first nor a last name.",
+    "Enter the parent's or guardian's name in Aeries (Contacts).",
+)
+NUL_STRIPPED = IssueKind(
+    "nul_stripped",
+    WARNING,
+    "{value}",
+    "Invisible NUL characters were removed before import; correct the field in Aeries so "
+    "that every system reads the same value.",
+)
+UNKNOWN_RELATIONSHIP = IssueKind(
+    "unknown_relationship",
+    WARNING,
+    "{value}",
+    "Add the code to the connection's relationship codes, or correct the contact in "
+    "Aeries; the contact was imported without a relationship.",
+)
+SCHOOL_MISSING = IssueKind(
+    "school_missing",
+    ERROR,
+    "{value}",
+    "Remove the school code from the connection's SIS school codes, or correct it.",
+)
+SIS_NOTICE = IssueKind("sis_notice", ERROR, "{value}", "See the message.")
+VALUE_TOO_LONG = IssueKind(
+    "value_too_long",
+    ERROR,
+    "The {field} is {length:,} characters long; at most {limit:,} fit.",
+    "Shorten the value in Aeries; the row was not imported.",
+)
+UNKNOWN_TERM = IssueKind(
+    "unknown_term",
+    WARNING,
+    "The class names term '{value}', which is not among the SIS's terms; the class was "
+    "imported without it.",
+    "Check the class's term in Aeries (Master Schedule), then import again.",
+)
 ISSUE_KINDS = {
     kind.code: kind
     for kind in (
@@ -127,7 +167,19 @@ ISSUE_KINDS = {
         UNKNOWN_PERSON,
         UNKNOWN_STUDENT,
         UNREADABLE_ROW,
+        CONTACT_NO_NAME,
+        NUL_STRIPPED,
+        UNKNOWN_RELATIONSHIP,
+        SCHOOL_MISSING,
+        SIS_NOTICE,
+        VALUE_TOO_LONG,
+        UNKNOWN_TERM,
     )
+}
+# SisRowProblem.code -> the issue it becomes.
+SIS_PROBLEM_KINDS = {
+    kind.code: kind
+    for kind in (UNREADABLE_ROW, CONTACT_NO_NAME, NUL_STRIPPED, UNKNOWN_RELATIONSHIP)
 }
 
 EXCERPT_FIELDS = (
@@ -147,15 +199,20 @@ EXCERPT_FIELDS = (
 
 
 def problems_report(problems: list, fail) -> None:
-    """Rows the client could not read fail as UNREADABLE_ROW, through the writer's `fail`."""
+    """Rows the client could not turn into records fail (UNREADABLE_ROW, or the kind of
+    the client's code, e.g. a contact without a name), through the writer's `fail`."""
     for problem in problems:
-        fail(
-            problem.sourced_id,
-            UNREADABLE_ROW,
-            problem.field,
-            problem.excerpt,
-            value=problem.message,
-        )
+        kind = SIS_PROBLEM_KINDS.get(problem.code, UNREADABLE_ROW)
+        fail(problem.sourced_id, kind, problem.field, problem.excerpt, value=problem.message)
+
+
+def sis_warnings_report(warnings: list, issues: "IssueCollector") -> None:
+    """Rows that landed as the client cleaned them (NUL removed, a relationship code
+    no table explains): one warning each."""
+    for warning in warnings:
+        kind = SIS_PROBLEM_KINDS.get(warning.code, NUL_STRIPPED)
+        issues.add(kind, sourced_id=warning.sourced_id, field=warning.field,
+                   record=warning.excerpt, value=warning.message)  # fmt: skip
 
 
 def excerpt_of(record: Any) -> dict:

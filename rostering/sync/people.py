@@ -183,9 +183,9 @@ class PersonWriter(RowWriter):
         if valid:
             self._write(valid)
 
-    def fail(self, sourced_id, kind, field, record, **values) -> None:
+    def fail_row(self, sourced_id: str, record, found: list[tuple]) -> None:
         self.ctx.not_imported.add(sourced_id)
-        super().fail(sourced_id, kind, field, record, **values)
+        super().fail_row(sourced_id, record, found)
 
     def _accept(self, person: SisPerson) -> bool:
         """Screens one row; True when it should be compared and written."""
@@ -199,10 +199,9 @@ class PersonWriter(RowWriter):
             self.ctx.not_imported.add(sid)
             self.counts.skip(SKIP_TOBEDELETED)
             return False
-        findings = person_findings(person, scope=self.ctx.scope)
+        findings = person_findings(person, scope=self.ctx.scope, username=desired_username(person))
         if any(f.blocking for f in findings):
-            first = next(f for f in findings if f.blocking)
-            self.fail(sid, first.kind, first.field, person, **first.values)
+            self.fail_row(sid, person, [(f.kind, f.field, f.values) for f in findings])
             return False
         if not is_district_wide(person) and not self.ctx.scope.vendor_ids(
             person.school_sourced_ids
@@ -225,11 +224,11 @@ class PersonWriter(RowWriter):
     def _sis_values(person: SisPerson) -> dict:
         """The values a person's pinnable fields would take from the SIS."""
         return {
-            "given_name": person.given_name[:255],
-            "middle_name": person.middle_name[:255],
-            "family_name": person.family_name[:255],
-            "email": person.email[:254],
-            "username": desired_username(person)[:255],
+            "given_name": person.given_name,
+            "middle_name": person.middle_name,
+            "family_name": person.family_name,
+            "email": person.email,
+            "username": desired_username(person),
             "grades": list(person.grades),
         }
 
@@ -261,16 +260,16 @@ class PersonWriter(RowWriter):
             self.ctx.connection_id,
             person.sourced_id,
             person.role.value,
-            person.given_name[:255],
-            person.family_name[:255],
-            person.middle_name[:255],
-            person.email[:254],
-            desired_username(person)[:255],
-            person.identifier[:255],
+            person.given_name,
+            person.family_name,
+            person.middle_name,
+            person.email,
+            desired_username(person),
+            person.identifier,
             [list(u) for u in person.user_ids],
             list(person.grades),
             list(person.school_sourced_ids),
-            person.phone[:64],
+            person.phone,
             person.enabled,
             str(RosterStatus.ACTIVE),
             None,

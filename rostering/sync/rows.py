@@ -105,6 +105,12 @@ class RowWriter:
         self._pick = itemgetter(*[sources.index(c) for c in spec.columns])
         self._bookkeeping = (ctx.district_id, str(RosterStatus.ACTIVE), ctx.now, ctx.now,
                              ctx.run.pk)  # fmt: skip
+        # (data index, column, limit) of each text column: a longer value fails its row.
+        self.limits = [
+            (self.data_columns.index(c), c, n)
+            for c, n in spec.max_lengths
+            if c in self.data_columns
+        ]
         key_columns = spec.key_columns
         self.key_sid = key_columns.index("sourced_id")
         self.row_sid = spec.index("sourced_id")
@@ -130,8 +136,13 @@ class RowWriter:
         )
 
     def fail(self, sourced_id: str, kind: issues.IssueKind, field: str, record: Any, **values):
+        self.fail_row(sourced_id, record, [(kind, field, values)])
+
+    def fail_row(self, sourced_id: str, record: Any, found: list[tuple]) -> None:
+        """One row not imported, with every problem it has: [(kind, field, values)]."""
         self.counts.failed += 1
-        self.issues.add(kind, sourced_id=sourced_id, field=field, record=record, **values)
+        for kind, field, values in found:
+            self.issues.add(kind, sourced_id=sourced_id, field=field, record=record, **values)
 
     # The change-detection loop, shared by every writer -------------------------------
     def known_load(self) -> KnownRows:
@@ -201,6 +212,9 @@ class RowWriter:
                 self.counts.skip(SKIP_TOBEDELETED)
                 continue
             for data in self.build(record):
+                if self.limits and (overlong := self.overlong(data)):
+                    self.fail_row(record.sourced_id, record, overlong)
+                    continue
                 key = self.key_of(data)
                 if repeated if self.single_key else key in self.seen:
                     self.fail(
@@ -221,6 +235,16 @@ class RowWriter:
                 rows.append((data, key, digest))
         if rows:
             self._write(rows)
+
+    def overlong(self, data: list) -> list[tuple]:
+        """The row's values longer than their column, as failures naming each field."""
+        found = []
+        for index, column, limit in self.limits:
+            value = data[index]
+            if value.__class__ is str and len(value) > limit:
+                values = {"length": len(value), "limit": limit}
+                found.append((issues.VALUE_TOO_LONG, column, values))
+        return found
 
     def _full_row(self, data: list, digest: str) -> tuple:
         district_id, status, created_at, updated_at, run_id = self._bookkeeping

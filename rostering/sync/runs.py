@@ -206,7 +206,10 @@ def _execute(run: SyncRun, *, progress: bool = True) -> None:
         if run.mode == SyncRun.Mode.DELTA and not client.supports_delta:
             run.mode, run.since = SyncRun.Mode.FULL, None
         _refresh_schools(connection, run.actor)
-        _run_files(_context(run, client, progress=progress))
+        ctx = _context(run, client, progress=progress)
+        _run_files(ctx)
+        # What the SIS said of the whole run (a token for fewer scopes), once each.
+        run.message = "\n".join(dict.fromkeys(ctx.run_notes))
 
 
 def sync_run_execute(*, run: SyncRun, progress: bool = True) -> SyncRun:

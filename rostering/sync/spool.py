@@ -9,11 +9,10 @@ import dataclasses
 import pickle
 import tempfile
 from collections.abc import Iterator
-from typing import Any
 
 from rostering.sync.context import RunContext
 from sis import records
-from sis.records import Entity, SisRowProblem
+from sis.records import Entity, SisNotice, SisPage, SisRowProblem
 
 RECORD_CLASSES = (
     records.SisSchool,
@@ -24,6 +23,8 @@ RECORD_CLASSES = (
     records.SisEnrollment,
     records.SisContact,
     SisRowProblem,
+    SisNotice,
+    SisPage,
 )
 
 
@@ -48,12 +49,12 @@ class Spool:
         self.records = 0
         self.problems = 0
 
-    def add(self, records: list[Any], problems: list[SisRowProblem]) -> None:
-        pickle.dump((records, problems), self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.records += len(records)
-        self.problems += len(problems)
+    def add(self, page: SisPage) -> None:
+        pickle.dump(page, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.records += len(page.records)
+        self.problems += len(page.problems)
 
-    def pages(self) -> Iterator[tuple[list[Any], list[SisRowProblem]]]:
+    def pages(self) -> Iterator[SisPage]:
         self.file.seek(0)
         while True:
             try:
@@ -73,7 +74,7 @@ def spool_fetch(*, ctx: RunContext, entity: Entity, label: str) -> Spool:
     try:
         for page in ctx.client.iter_pages(entity, since=since):
             ctx.progress.set_total(page.total)
-            spool.add(page.records, page.problems)
+            spool.add(page)
             ctx.progress.advance(len(page.records) + len(page.problems))
     except BaseException:
         spool.close()

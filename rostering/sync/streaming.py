@@ -33,6 +33,7 @@ from rostering.sync.files import (
 )
 from rostering.sync.issues import IssueCollector
 from sis.errors import SisError
+from sis.records import SisPage
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ class PageReader:
                     if self.skipped_file == file_index:
                         return True
                     progress.set_total(page.total)
-                    item = (PAGE, file_index, part_index, page.records, page.problems)
+                    item = (PAGE, file_index, part_index, page)
                     if not self._put(item):
                         return False
                     progress.advance(len(page.records) + len(page.problems))
@@ -129,12 +130,12 @@ class PageReader:
             raise ReaderCrashed(f"expected file {file_index}, the reader sent {item[:3]}")
         return item
 
-    def pages(self, file_index: int, part_index: int) -> Iterator[tuple[list, list]]:
-        """(records, problems) of one part; raises FileUnreadable if its reading failed."""
+    def pages(self, file_index: int, part_index: int) -> Iterator[SisPage]:
+        """The SisPages of one part; raises FileUnreadable if its reading failed."""
         while True:
             item = self._next(file_index)
             if item[0] == PAGE and item[2] == part_index:
-                yield item[3], item[4]
+                yield item[3]
             elif item[0] == PART_DONE and item[2] == part_index:
                 return
             elif item[0] == PART_FAILED and item[2] == part_index:
@@ -151,16 +152,17 @@ class PageReader:
             pass
 
 
-def _optional_part_write(ctx, part, pages, issues, counts: FileCounts, notes) -> None:
+def _optional_part_write(ctx, part, pages, issues, counts: FileCounts) -> None:
     """Writes an optional part under a savepoint: unreadable, it is undone and noted."""
     before = issues.errors, issues.warnings
     try:
         with transaction.atomic():
-            counts.add(part, part_write(ctx=ctx, part=part, pages=pages, issues=issues))
+            written = part_write(ctx=ctx, part=part, pages=pages, issues=issues, outcome=counts)
+            counts.add(part, written)
     except FileUnreadable as exc:
         issues.errors, issues.warnings = before
         issues.pending = []
-        notes.append(OPTIONAL_PART_FAILED.format(label=part.label.capitalize(), error=exc))
+        counts.notes.append(OPTIONAL_PART_FAILED.format(label=part.label.capitalize(), error=exc))
 
 
 def file_apply_streamed(
@@ -168,7 +170,7 @@ def file_apply_streamed(
 ) -> ImportRecord:
     """Writes one file from the reader in one transaction, as file_apply does a spooled
     one; the record ends Completed, Completed with ERROR or ERROR."""
-    counts, notes = FileCounts(), []
+    counts = FileCounts()
     record.started_at = timezone.now()
 
     def write() -> None:
@@ -178,9 +180,11 @@ def file_apply_streamed(
                 for part_index, part in enumerate(parts):
                     pages = reader.pages(file_index, part_index)
                     if part.optional:
-                        _optional_part_write(ctx, part, pages, issues, counts, notes)
+                        _optional_part_write(ctx, part, pages, issues, counts)
                     else:
-                        written = part_write(ctx=ctx, part=part, pages=pages, issues=issues)
+                        written = part_write(
+                            ctx=ctx, part=part, pages=pages, issues=issues, outcome=counts
+                        )
                         counts.add(part, written)
                 issues.flush()
         except (FileUnreadable, DatabaseError):
@@ -188,4 +192,4 @@ def file_apply_streamed(
             raise
         reader.file_end(file_index)
 
-    return apply_outcome(record=record, counts=counts, notes=notes, write=write)
+    return apply_outcome(record=record, counts=counts, write=write)

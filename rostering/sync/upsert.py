@@ -41,6 +41,15 @@ def conflict_sql(conflict: Sequence[str], update: Sequence[str], where: str = ""
     return f" ON CONFLICT ({target}){f' WHERE {where}' if where else ''} {action}"
 
 
+def char_limits(model) -> tuple[tuple[str, int], ...]:
+    """(column, max_length) of a model's text columns with a limit."""
+    return tuple(
+        (f.attname, f.max_length)
+        for f in model._meta.concrete_fields
+        if f.get_internal_type() == "CharField" and f.max_length
+    )
+
+
 def rows_delete(*, table: str, column: str, values: Sequence) -> int:
     """DELETE FROM table WHERE column IN (values), chunked."""
     qn = connection.ops.quote_name
@@ -76,6 +85,8 @@ class TableSpec:
     archive_columns: tuple[str, ...] = ("status", "updated_at")
     # SQL the rows an import matches must meet (class-side tables: LIVE_ROWS).
     live_where: str = ""
+    # column -> the most characters it holds (a longer value is a row error).
+    max_lengths: tuple[tuple[str, int], ...] = ()
 
     @property
     def live_sql(self) -> str:

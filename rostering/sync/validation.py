@@ -3,8 +3,10 @@
 import re
 from dataclasses import dataclass
 
+from rostering.models.people import Person
 from rostering.sync import issues
 from rostering.sync.context import SchoolScope
+from rostering.sync.upsert import char_limits
 from sis.records import CEDS_GRADES, Role, SisPerson
 
 EMAIL = re.compile(
@@ -69,6 +71,36 @@ def _schools(person: SisPerson, scope: SchoolScope) -> list[Finding]:
     return []
 
 
-def person_findings(person: SisPerson, *, scope: SchoolScope) -> list[Finding]:
-    """Errors (the row is not imported) and warnings (it is, with a caveat)."""
-    return _names(person) + _email(person) + _grades(person) + _schools(person, scope)
+# What each text field of a person may hold (Person's columns).
+PERSON_LIMITS = dict(char_limits(Person))
+
+
+def _lengths(person: SisPerson, username: str) -> list[Finding]:
+    """Values longer than their column: errors naming the field (never cut silently)."""
+    values = {
+        "sourced_id": person.sourced_id,
+        "given_name": person.given_name,
+        "middle_name": person.middle_name,
+        "family_name": person.family_name,
+        "email": person.email,
+        "username": username,
+        "identifier": person.identifier,
+        "phone": person.phone,
+    }
+    return [
+        Finding(issues.VALUE_TOO_LONG, field, {"length": len(value), "limit": limit})
+        for field, value in values.items()
+        if len(value) > (limit := PERSON_LIMITS[field])
+    ]
+
+
+def person_findings(person: SisPerson, *, scope: SchoolScope, username: str) -> list[Finding]:
+    """Errors (the row is not imported) and warnings (it is, with a caveat): every one of
+    the row's, so that one fix in Aeries is enough."""
+    return (
+        _lengths(person, username)
+        + _names(person)
+        + _email(person)
+        + _grades(person)
+        + _schools(person, scope)
+    )

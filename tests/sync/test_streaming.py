@@ -38,7 +38,7 @@ PLAN = [
 
 
 def _read(reader: PageReader, file_index: int, part_index: int) -> list:
-    return [records[0] for records, _ in reader.pages(file_index, part_index)]
+    return [page.records[0] for page in reader.pages(file_index, part_index)]
 
 
 @pytest.fixture
