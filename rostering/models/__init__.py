@@ -1,7 +1,14 @@
 from rostering.models.changes import RosterChange
 from rostering.models.classes import AcademicSession, Course, Enrollment, Section
 from rostering.models.district import District, Membership, School
-from rostering.models.people import Guardian, Person, PersonRole, PersonSchool, RosterStatus
+from rostering.models.people import (
+    Guardian,
+    Person,
+    PersonAlias,
+    PersonRole,
+    PersonSchool,
+    RosterStatus,
+)
 from rostering.models.pins import FieldPin
 from rostering.models.rollover import YearArchive
 from rostering.models.scheduling import SchedulePause
@@ -27,6 +34,7 @@ __all__ = [
     "ImportRecord",
     "Membership",
     "Person",
+    "PersonAlias",
     "PersonRole",
     "PersonSchool",
     "RosterChange",

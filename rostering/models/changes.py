@@ -15,6 +15,7 @@ class RosterChange(models.Model):
         UPDATED = "updated", "Updated"
         ARCHIVED = "archived", "Archived"
         RESTORED = "restored", "Restored"
+        RELINKED = "relinked", "Relinked to a new sourcedId"
 
     # No database constraints: written by the engine in bulk, beside rows it just wrote.
     run = models.ForeignKey(

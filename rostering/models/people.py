@@ -40,6 +40,12 @@ class Person(models.Model):
     email = models.CharField(max_length=254, blank=True)
     username = models.CharField(max_length=255)
     identifier = models.CharField("SIS identifier", max_length=255, blank=True)
+    # Aeries' own ids, whatever form of sourcedId the connection uses: the same person
+    # keeps them over OneRoster and the native API, and when the district's sourcedIds
+    # change (rostering/identity.py matches people on them).
+    aeries_student_id = models.CharField("Aeries Student ID", max_length=64, blank=True)
+    state_student_id = models.CharField("state student ID", max_length=64, blank=True)
+    aeries_staff_id = models.CharField("Aeries staff ID", max_length=64, blank=True)
     user_ids = models.JSONField("SIS user ids", default=list, blank=True)
     grades = models.JSONField(default=list, blank=True)
     sis_school_ids = models.JSONField("SIS schools", default=list, blank=True)
@@ -82,6 +88,33 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name} ({self.sourced_id})"
+
+
+class PersonAlias(models.Model):
+    """A sourcedId a person had before (a relink or a merge): imports that meet it again
+    write to the person who carries it now."""
+
+    class Reason(models.TextChoices):
+        RELINK = "relink", "Relinked to a new sourcedId"
+        MERGE = "merge", "Merged into another account"
+
+    district = models.ForeignKey(
+        "rostering.District", on_delete=models.CASCADE, related_name="+", db_constraint=False,
+        db_index=False,
+    )  # fmt: skip
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    sourced_id = models.CharField("SIS sourcedId", max_length=255)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "former sourcedId"
+        constraints = [
+            models.UniqueConstraint(fields=["district", "sourced_id"], name="alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sourced_id} → {self.person_id}"
 
 
 class PersonSchool(models.Model):

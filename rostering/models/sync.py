@@ -53,6 +53,13 @@ class SyncSettings(models.Model):
         help_text=f"E-mail addresses, one per line or comma separated (at most {MAX_RECIPIENTS}).",
         validators=[recipients_validate],
     )
+    relink_automatically = models.BooleanField(
+        "Relink accounts automatically",
+        default=False,
+        help_text="When a new sourcedId carries the Aeries ids of an account the import would "
+        "archive, keep that account under the new id at once; off: hold the relink for "
+        "approval with the other held changes.",
+    )
     daily_import = models.BooleanField("Initiate data import daily", default=False)
     daily_time = models.TimeField(
         "Daily import time",
@@ -173,6 +180,8 @@ class ImportRecord(models.Model):
     failed = models.PositiveIntegerField(default=0)
     held_updates = models.PositiveIntegerField(default=0)
     held_archives = models.PositiveIntegerField(default=0)
+    relinked = models.PositiveIntegerField(default=0)
+    held_relinks = models.PositiveIntegerField(default=0)
     # Pinned fields (a manager's values) on which the SIS now says something else.
     pinned_differ = models.PositiveIntegerField(default=0)
     # {reason code: rows} of `skipped` (rostering.sync.counts.SKIP_REASONS).
@@ -194,6 +203,8 @@ class ImportRecord(models.Model):
         "failed",
         "held_updates",
         "held_archives",
+        "relinked",
+        "held_relinks",
         "pinned_differ",
     )
 
@@ -242,6 +253,9 @@ class HeldChange(models.Model):
     class Kind(models.TextChoices):
         UPDATE = "update", "Update"
         ARCHIVE = "archive", "Archive"
+        # A new sourcedId whose Aeries ids are those of an account the import would
+        # archive: the same person, to keep under the new id (rostering/identity.py).
+        RELINK = "relink", "Relink"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"

@@ -50,6 +50,11 @@ class RunContext:
     fresh_people: Any = None
     # First person seen with each e-mail address in this run.
     emails: dict[str, str] = field(default_factory=dict)
+    # Every sourcedId the run's person feeds listed; the district's accounts by Aeries'
+    # own ids; former sourcedIds -> current ones (identity.py).
+    people_seen: set[str] = field(default_factory=set)
+    identity: Any = None
+    aliases: dict[str, str] = field(default_factory=dict)
     # What the SIS said about the whole run (a narrower token scope): the run's message.
     run_notes: list[str] = field(default_factory=list)
     # Pinned fields: table -> sourcedId -> field -> (pin id, pinned value) (pins.py).

@@ -25,7 +25,7 @@ SKIP_REASONS = {
 }
 _COUNTED = (
     "received", "created", "updated", "unchanged", "skipped", "archived", "restored",
-    "failed", "held_updates", "held_archives", "pinned_differ",
+    "failed", "held_updates", "held_archives", "relinked", "held_relinks", "pinned_differ",
 )  # fmt: skip
 
 
@@ -41,6 +41,8 @@ class Counts:
     failed: int = 0
     held_updates: int = 0
     held_archives: int = 0
+    relinked: int = 0
+    held_relinks: int = 0
     pinned_differ: int = 0
     skipped_by: dict[str, int] = field(default_factory=dict)
 

@@ -10,6 +10,7 @@ from rostering.sync.counts import (
     SKIP_ROLE_NOT_SYNCED,
     SKIP_SCHOOL_NOT_MAPPED,
 )
+from rostering.sync.identity import aliased
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
@@ -34,7 +35,7 @@ ENROLLMENT = TableSpec(
 
 def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     sections = id_map(table=SECTION.table, district_id=ctx.district_id, where=SECTION.live_sql)
-    people = id_map(table=PERSON.table, district_id=ctx.district_id)
+    people = aliased(id_map(table=PERSON.table, district_id=ctx.district_id), ctx.aliases)
 
     def skip(reason: str) -> list[list]:
         counts.skip(reason)

@@ -184,7 +184,8 @@ def apply_outcome(
     try:
         write()
         total = counts.total
-        failed = total.failed or total.held_updates or total.held_archives or notes
+        held = total.held_updates or total.held_archives or total.held_relinks
+        failed = total.failed or held or notes
         record.status = RunStatus.COMPLETED_WITH_ERROR if failed else RunStatus.COMPLETED
         counts.add_to(record)
     except FileUnreadable as exc:

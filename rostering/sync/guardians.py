@@ -11,6 +11,7 @@ from rostering.sync.counts import (
     SKIP_NOT_IN_DELTA,
     SKIP_NOT_PRIMARY,
 )
+from rostering.sync.identity import aliased
 from rostering.sync.people import PERSON
 from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
@@ -52,6 +53,7 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     students = id_map(
         table=PERSON.table, district_id=ctx.district_id, where="AND role = %s", params=("student",)
     )
+    students = aliased(students, ctx.aliases)
     primary_only = ctx.settings.guardians == SyncSettings.Guardians.PRIMARY
 
     def email_of(c: SisContact) -> str:

@@ -37,8 +37,9 @@ from rostering.sync.changes import NOT_SHOWN, ChangeLog, row_diff
 from rostering.sync.classes import SECTION
 from rostering.sync.enrollments import ENROLLMENT
 from rostering.sync.guardians import GUARDIAN
+from rostering.sync.identity import person_relink
 from rostering.sync.people import PERSON
-from rostering.sync.people_links import school_links_replace
+from rostering.sync.people_links import alternative_username, school_links_replace
 from rostering.sync.safeguard import ARCHIVE_REASON, rows_archive
 from rostering.sync.upsert import TableSpec
 
@@ -205,11 +206,34 @@ def _archives_apply(
     return archived
 
 
+def _relinks_apply(backend: WriteBackend, record: ImportRecord, held: list[HeldChange], now) -> int:
+    """Each held relink: the old account carries on under the new sourcedId (its username
+    stays free of anyone else's: another owner gives the usual deterministic alternative)."""
+    log = ChangeLog(
+        run_id=record.run_id, district_id=record.run.district_id, now=now, approved=True
+    )
+    for change in held:
+        row = PERSON.decode(change.payload["row"])
+        row[PERSON.index("updated_at")] = now
+        username = row[PERSON.index("username")]
+        taken = Person.objects.filter(district_id=record.run.district_id, username=username)
+        if taken.exclude(pk=change.payload["old_id"]).exists():
+            row[PERSON.index("username")] = alternative_username(username, change.sourced_id)
+        person_relink(backend=backend, spec=PERSON, old_pk=change.payload["old_id"],
+                      old_sourced_id=change.payload["old_sourced_id"], row=row,
+                      schools=change.payload.get("schools", []), log=log,
+                      record_id=record.pk)  # fmt: skip
+    log.flush()
+    return len(held)
+
+
 def _apply(record: ImportRecord) -> tuple[int, int, int]:
     now, backend = timezone.now(), write_backend()
     count = updated = archived = 0
     for batch in _batches(_pending(record).iterator(chunk_size=BATCH)):
         count += len(batch)
+        relinks = [c for c in batch if c.kind == HeldChange.Kind.RELINK]
+        updated += _relinks_apply(backend, record, relinks, now)
         updates = [c for c in batch if c.kind == HeldChange.Kind.UPDATE]
         updated += _updates_apply(backend, record, updates, now)
         archives = [c for c in batch if c.kind == HeldChange.Kind.ARCHIVE]
@@ -306,7 +330,9 @@ class HeldGroup:
     @property
     def label(self) -> str:
         one, many = HELD_NOUNS.get(self.table, (self.table, self.table + "s"))
-        verb = "updated" if self.kind == HeldChange.Kind.UPDATE else "archived"
+        verb = {HeldChange.Kind.UPDATE: "updated", HeldChange.Kind.RELINK: "relinked"}.get(
+            self.kind, "archived"
+        )
         return f"{self.count} {one if self.count == 1 else many} to be {verb}"
 
 
@@ -356,6 +382,19 @@ def _archive_samples(table: str, held: list[HeldChange]) -> tuple:
     )
 
 
+def _relink_samples(held: list[HeldChange]) -> tuple:
+    """Each relink: the account, and its sourcedId before and after."""
+    people = Person.objects.in_bulk([c.payload.get("old_id") for c in held])
+    return tuple(
+        HeldSample(
+            c.sourced_id,
+            str(people.get(c.payload.get("old_id"), c.payload.get("old_sourced_id"))),
+            (FieldChange("SIS sourcedId", c.payload.get("old_sourced_id", ""), c.sourced_id),),
+        )
+        for c in held
+    )
+
+
 def _rank(order: list[str], table: str) -> int:
     return order.index(table) if table in order else len(order)
 
@@ -371,6 +410,8 @@ def held_changes_summary(*, record: ImportRecord, sample_size: int = 10) -> list
         held = list(_pending(record).filter(kind=kind, table=table)[:sample_size])
         if kind == HeldChange.Kind.UPDATE:
             sample = _update_samples(record, table, held)
+        elif kind == HeldChange.Kind.RELINK:
+            sample = _relink_samples(held)
         else:
             sample = _archive_samples(table, held)
         groups.append(HeldGroup(kind, table, count, sample))

@@ -3,6 +3,7 @@
 import base64
 import dataclasses
 import secrets
+from dataclasses import replace
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import connection as db
@@ -24,6 +25,7 @@ from rostering.sync.people_links import (
     school_links_replace,
     usernames_resolve,
 )
+from rostering.sync.relinks import Relinks
 from rostering.sync.rows import STORED_STATUS, RowWriter
 from rostering.sync.upsert import RUN_COLUMN, TableSpec
 from rostering.sync.validation import is_district_wide, person_findings
@@ -58,6 +60,9 @@ PERSON = TableSpec(
         "updated_at",
         RUN_COLUMN,
         "year_archive_id",  # an import that brings the person back clears it
+        "aeries_student_id",
+        "state_student_id",
+        "aeries_staff_id",
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=frozenset({"district_id", "sourced_id", "password", "created_at", RUN_COLUMN}),
@@ -146,6 +151,9 @@ def person_hash(person: SisPerson, school_ids: list[int]) -> str:
             tuple(school_ids),
             person.phone,
             person.enabled,
+            person.aeries_student_id,
+            person.state_student_id,
+            person.aeries_staff_id,
         )
     )
 
@@ -163,6 +171,8 @@ class PersonWriter(RowWriter):
         # sourcedId -> the stored row of a person about to be updated or restored: the
         # change is noted when the row is written (held updates never are).
         self.stored_of: dict[str, tuple] = {}
+        self.relinks = Relinks(self)
+        self.username_index = USERNAME
 
     def known_load(self) -> KnownRows:
         """One table for every role file of the run: loaded once, kept for the run."""
@@ -179,6 +189,10 @@ class PersonWriter(RowWriter):
     def apply_page(self, records: list[SisPerson], problems: list) -> None:
         self.counts.received += len(records) + len(problems)
         issues.problems_report(problems, self.fail)
+        if self.ctx.aliases:  # a former sourcedId writes to the person who carries it now
+            aliases = self.ctx.aliases
+            records = [replace(p, sourced_id=aliases[p.sourced_id]) if p.sourced_id in aliases
+                       else p for p in records]  # fmt: skip
         valid = [p for p in records if self._accept(p)]
         if valid:
             self._write(valid)
@@ -190,6 +204,7 @@ class PersonWriter(RowWriter):
     def _accept(self, person: SisPerson) -> bool:
         """Screens one row; True when it should be compared and written."""
         sid = person.sourced_id
+        self.ctx.people_seen.add(sid)
         if sid in self.seen_ids:
             self.fail(sid, issues.DUPLICATE_ID, "sourcedId", person, value=sid)
             return False
@@ -281,6 +296,9 @@ class PersonWriter(RowWriter):
             now,
             self.ctx.run.pk,
             None,
+            person.aeries_student_id,
+            person.state_student_id,
+            person.aeries_staff_id,
         ]
 
     def _write(self, people: list[SisPerson]) -> None:
@@ -289,7 +307,13 @@ class PersonWriter(RowWriter):
             school_ids = self.ctx.scope.vendor_ids(person.school_sourced_ids)
             digest = person_hash(person, school_ids)
             items.append(((person, school_ids), (person.sourced_id,), digest))
-        changed = self.changes(items)
+        self.write_changed(self.relinks.defer(self.changes(items)))
+
+    def new_row(self, person: SisPerson, school_ids: list[int], digest: str) -> list:
+        return self._row(person, school_ids, digest, unusable_passwords(1)[0])
+
+    def write_changed(self, changed: list) -> None:
+        """Writes new, restored and changed people (updates through the safeguard)."""
         writes, links, updates, new = [], {}, [], set()
         passwords = iter(unusable_passwords(len(changed)))
         for (person, school_ids), digest, stored in changed:
@@ -307,7 +331,7 @@ class PersonWriter(RowWriter):
             if stored is not None:
                 self.stored_of[person.sourced_id] = stored
             (updates if stored is not None and not archived else writes).append(row)
-        self._resolve_usernames(writes + updates)
+        self.usernames_settle(writes + updates)
         fresh, others = [], []
         for row in writes:
             sid = row[SOURCED_ID]
@@ -326,7 +350,7 @@ class PersonWriter(RowWriter):
         for pk, row in zip(ids, rows, strict=True):
             self.fresh_links.extend((pk, school) for school in links[row[SOURCED_ID]])
 
-    def _resolve_usernames(self, rows: list[list]) -> None:
+    def usernames_settle(self, rows: list[list]) -> None:
         for row, alt, owner in usernames_resolve(ctx=self.ctx, rows=rows):
             self.issues.add(
                 issues.USERNAME_TAKEN,
@@ -350,7 +374,11 @@ class PersonWriter(RowWriter):
             new={pk for pk, sid in returned if sid in new},
         )
 
+    def archive_keep(self) -> set[str]:
+        return super().archive_keep() | self.relinks.kept  # a held relink's account stays
+
     def finish_writes(self) -> None:
+        self.relinks.resolve()
         school_links_insert(self.backend, self.fresh_links)
         self.fresh_links = []
         self.safeguard.finish_updates(apply=self._upsert)

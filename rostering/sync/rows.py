@@ -326,12 +326,16 @@ class RowWriter:
     def finish_writes(self) -> None:
         references_verify(self.backend, self.spec, self.linked)
 
+    def archive_keep(self) -> set[str]:
+        """The rows a full import keeps: those the SIS listed and did not mark to delete."""
+        return self.seen_ids - self.leavers
+
     def leavers_archive(self) -> None:
         """Archives what the SIS no longer lists (a full run) or marked to be deleted."""
         if not (self.archive and self.ctx.settings.archive_missing):
             return
         if self.ctx.full:
-            self.safeguard.archive_missing(keep=self.seen_ids - self.leavers)
+            self.safeguard.archive_missing(keep=self.archive_keep())
         elif self.leavers:
             self.safeguard.archive_listed(self.leavers)
 

@@ -18,6 +18,7 @@ from rostering.sync.backends import write_backend
 from rostering.sync.changes import ChangeLog
 from rostering.sync.context import RunContext, SchoolScope
 from rostering.sync.files import file_parts
+from rostering.sync.identity import aliases_load
 from rostering.sync.progress import Progress
 from rostering.sync.tuning import import_tuning
 from sis.errors import SisError
@@ -197,6 +198,7 @@ def _context(run: SyncRun, client, *, progress: bool) -> RunContext:
         backend=backend,
         changes=ChangeLog(run_id=run.pk, district_id=run.district_id, now=now),
         pins=_pins(run.district_id),
+        aliases=aliases_load(run.district_id),
     )
 
 

@@ -86,6 +86,9 @@ def _lengths(person: SisPerson, username: str) -> list[Finding]:
         "username": username,
         "identifier": person.identifier,
         "phone": person.phone,
+        "aeries_student_id": person.aeries_student_id,
+        "state_student_id": person.state_student_id,
+        "aeries_staff_id": person.aeries_staff_id,
     }
     return [
         Finding(issues.VALUE_TOO_LONG, field, {"length": len(value), "limit": limit})
