@@ -26,6 +26,8 @@ class AuditEvent(models.Model):
         UNDO_IMPORT = "undo_import", "Undid import"
         PIN = "pin", "Pinned a field"
         UNPIN = "unpin", "Unpinned a field"
+        MERGE = "merge", "Merged two accounts"
+        MERGE_UNDO = "merge_undo", "Undid a merge of accounts"
         ROTATE_KEY = "rotate_key", "Re-encrypted secrets under a new key"
 
     district = models.ForeignKey(

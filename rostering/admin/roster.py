@@ -7,6 +7,7 @@ from django.contrib.admin.utils import flatten
 
 from rostering.access import request_district_access
 from rostering.admin.base import DistrictScopedAdmin
+from rostering.admin.merge import MergeAdminMixin
 from rostering.admin.pins import PinsAdminMixin
 from rostering.models import (
     AcademicSession,
@@ -84,7 +85,7 @@ class RosterAdmin(DistrictScopedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(PinsAdminMixin, RosterAdmin):
+class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
     list_display = ["name", "role", "status", "grade_list", "school_list", "username", "email"]
     list_filter = ["role", "status", PersonSchoolFilter, "enabled", SchoolYearFilter]
     search_fields = ["=sourced_id", "given_name", "family_name", "username", "email", "identifier"]

@@ -1,6 +1,7 @@
 from rostering.models.changes import RosterChange
 from rostering.models.classes import AcademicSession, Course, Enrollment, Section
 from rostering.models.district import District, Membership, School
+from rostering.models.merges import PersonMerge
 from rostering.models.people import (
     Guardian,
     Person,
@@ -35,6 +36,7 @@ __all__ = [
     "Membership",
     "Person",
     "PersonAlias",
+    "PersonMerge",
     "PersonRole",
     "PersonSchool",
     "RosterChange",
