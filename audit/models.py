@@ -56,6 +56,8 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=255, blank=True)
+    # The SIS connection the object belongs to (the trail's filter), without a constraint.
+    connection_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     changes = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
@@ -64,7 +66,7 @@ class AuditEvent(models.Model):
     class Meta:
         db_table = "rostering_auditevent"
         verbose_name = "audit event"
-        verbose_name_plural = "audit trail"
+        verbose_name_plural = "audit events"
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["district", "-created_at"], name="audit_district_time")]
 

@@ -53,6 +53,18 @@ def district_id_of(obj: models.Model) -> int | None:
     return getattr(obj, "district_id", None)
 
 
+def connection_id_of(obj: models.Model | None) -> int | None:
+    """The SIS connection an object belongs to: itself, its `connection`, its run's."""
+    if obj is None:
+        return None
+    if obj._meta.label == "connections.Connection":
+        return obj.pk
+    if (connection_id := getattr(obj, "connection_id", None)) is not None:
+        return connection_id
+    run = getattr(obj, "run", None)
+    return getattr(run, "connection_id", None)
+
+
 def _district_name(obj: models.Model | None, district_id: int | None) -> str:
     """The district's name as it is now, kept on the row for when the district is gone."""
     if district_id is None:
@@ -87,6 +99,7 @@ def audit_record(
         object_type=obj._meta.verbose_name if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:255] if obj is not None else "",
+        connection_id=connection_id_of(obj),
         changes=changes or {},
         message=message,
         remote_addr=remote_addr,

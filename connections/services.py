@@ -136,14 +136,16 @@ def _connection_write(
         after["client_secret"] = "changed"
     if new_certificate:
         after["certificate"] = "changed"
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
-        obj=connection,
-        changes=audit_changes(before=before or {}, after=after),
-        source=source,
-        remote_addr=remote_addr,
-    )
+    changes = audit_changes(before=before or {}, after=after)
+    if created or changes:  # saving the page to change only its inlines changed nothing here
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+            obj=connection,
+            changes=changes,
+            source=source,
+            remote_addr=remote_addr,
+        )
     return connection
 
 

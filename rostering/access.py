@@ -13,6 +13,7 @@ class DistrictAccess:
 
     readable: frozenset[int] | None
     managed: frozenset[int] | None
+    zones: frozenset[str] | None = None  # the time zones of the readable districts
 
     def can_read(self, district_id: int | None) -> bool:
         return self.readable is None or district_id in self.readable
@@ -29,7 +30,7 @@ class DistrictAccess:
         return self.managed is None or bool(self.managed)
 
 
-NO_ACCESS = DistrictAccess(readable=frozenset(), managed=frozenset())
+NO_ACCESS = DistrictAccess(readable=frozenset(), managed=frozenset(), zones=frozenset())
 
 
 def district_access_for(user: AbstractBaseUser | AnonymousUser) -> DistrictAccess:
@@ -38,10 +39,15 @@ def district_access_for(user: AbstractBaseUser | AnonymousUser) -> DistrictAcces
         return NO_ACCESS
     if user.is_superuser:
         return DistrictAccess(readable=None, managed=None)
-    rows = list(Membership.objects.filter(user=user).values_list("district_id", "role"))
+    rows = list(
+        Membership.objects.filter(user=user).values_list(
+            "district_id", "role", "district__timezone"
+        )
+    )
     return DistrictAccess(
-        readable=frozenset(d for d, _ in rows),
-        managed=frozenset(d for d, role in rows if role == Membership.Role.MANAGER),
+        readable=frozenset(d for d, _, _ in rows),
+        managed=frozenset(d for d, role, _ in rows if role == Membership.Role.MANAGER),
+        zones=frozenset(zone for _, _, zone in rows),
     )
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from audit.models import AuditEvent
 from audit.services import audit_changes, audit_record, field_values
 from connections.models import Connection
+from connections.services import connection_save, connection_snapshot
 from rostering.models import SchedulePause, SyncSettings
 from rostering.scheduling import connection_schedule_sync
 
@@ -140,3 +141,22 @@ def schedule_pause_delete(
         remote_addr=remote_addr,
     )
     pause.delete()
+
+
+@transaction.atomic
+def connection_enabled_set(
+    *,
+    connection: Connection,
+    enabled: bool,
+    actor: AbstractBaseUser | None,
+    source: str = "admin",
+    remote_addr: str | None = None,
+) -> Connection:
+    """Retires (disables) a connection or brings it back, audited: a retired connection
+    keeps its import history but is never imported (its daily schedule goes)."""
+    before = connection_snapshot(Connection.objects.get(pk=connection.pk))
+    connection.enabled = enabled
+    connection_save(connection=connection, actor=actor, before=before, source=source,
+                    remote_addr=remote_addr)  # fmt: skip
+    transaction.on_commit(lambda: connection_schedule_sync(connection=connection))
+    return connection

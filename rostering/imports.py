@@ -25,6 +25,7 @@ from connections.models import Connection
 from rostering.models import RunStatus, SyncRun
 from rostering.models.sync import ACTIVE_RUN_STATUSES
 from rostering.notifications import sync_run_notify
+from rostering.preview import PreviewFile, preview_files
 from rostering.sync.report import RunReport, run_report
 from rostering.sync.runs import SOURCES, sync_run_create, sync_run_execute
 
@@ -81,18 +82,42 @@ class _PreviewRollback(Exception):
 
 
 def sync_run_preview(
-    *, connection: Connection, actor: AbstractBaseUser | None, mode: str = SyncRun.Mode.FULL
+    *,
+    connection: Connection,
+    actor: AbstractBaseUser | None,
+    mode: str = SyncRun.Mode.FULL,
+    trigger: str = SyncRun.Trigger.COMMAND,
 ) -> RunReport:
     """What an import would change, computed in a transaction that is rolled back (no
     e-mail: nothing happened); the preview itself is audited."""
+    report, _ = _previewed(connection=connection, actor=actor, mode=mode, trigger=trigger)
+    return report
+
+
+def sync_run_preview_changes(
+    *,
+    connection: Connection,
+    actor: AbstractBaseUser | None,
+    mode: str = SyncRun.Mode.FULL,
+    trigger: str = SyncRun.Trigger.MANUAL,
+) -> tuple[RunReport, list[PreviewFile]]:
+    """sync_run_preview, and who each file would create, update, archive, restore or
+    hold, by name (read before the rollback): the Preview changes button."""
+    return _previewed(
+        connection=connection, actor=actor, mode=mode, trigger=trigger, inspect=preview_files
+    )
+
+
+def _previewed(*, connection, actor, mode: str, trigger: str, inspect=None):
     _stale_release(connection)
     report: RunReport | None = None
+    inspected = None
     try:
         with transaction.atomic():
-            run = sync_run_create(
-                connection=connection, actor=actor, trigger=SyncRun.Trigger.COMMAND, mode=mode
-            )
-            report = run_report(run=sync_run_execute(run=run, progress=False))
+            run = sync_run_create(connection=connection, actor=actor, trigger=trigger, mode=mode)
+            run = sync_run_execute(run=run, progress=False)
+            report = run_report(run=run)
+            inspected = inspect(run=run) if inspect is not None else None
             raise _PreviewRollback
     except _PreviewRollback:
         pass
@@ -100,10 +125,12 @@ def sync_run_preview(
         actor=actor,
         action=AuditEvent.Action.PREVIEW,
         obj=connection,
-        message=PREVIEWED.format(mode=report.mode, status=report.status),
-        source=SOURCES[SyncRun.Trigger.COMMAND],
+        message=PREVIEWED.format(
+            mode=SyncRun.Mode(report.mode).label.lower(), status=RunStatus(report.status).label
+        ),
+        source=SOURCES[trigger],
     )
-    return report
+    return report, inspected
 
 
 def _stale_release(connection: Connection) -> None:

@@ -5,11 +5,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Case, IntegerField, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
-from rostering.models import ImportRecord, RunStatus, SyncRun, SyncSettings
+from rostering.issue_labels import issues_label
+from rostering.models import ImportIssue, ImportRecord, RunStatus, SyncRun, SyncSettings
+from rostering.record_counts import record_counts_rows, record_skipped_reasons
 from rostering.sync.report import RunReport, run_report
+from rostering.times import duration_label, local_time, seconds_between
 
 logger = logging.getLogger(__name__)
 
@@ -27,27 +32,51 @@ class RunSummary:
     report: RunReport
     held: int
     url: str
+    held_url: str
+    issues: list[ImportIssue]
 
     @property
     def records(self) -> list[dict]:
+        """Each file with its lines of counts (its parts) and why rows were skipped."""
+        records = {r.kind: r for r in self.run.records.all()}
         return [
             {
                 **r,
                 "kind_label": ImportRecord.Kind(r["kind"]).label,
                 "status_label": RunStatus(r["status"]).label,
+                "held": r["held_updates"] + r["held_archives"],
+                "parts": record_counts_rows(records[r["kind"]])[1:],
+                "skipped_reasons": record_skipped_reasons(records[r["kind"]]),
             }
             for r in self.report.records
         ]
 
     @property
+    def started(self) -> str:
+        return local_time(self.run.started_at, self.run.district.timezone)
+
+    @property
+    def took(self) -> str:
+        return duration_label(seconds_between(self.run.started_at, self.run.finished_at))
+
+    @property
     def more_issues(self) -> int:
-        return self.report.issues_total - len(self.report.issues)
+        return self.report.issues_total - len(self.issues)
 
 
-def sync_run_url(*, run: SyncRun) -> str:
-    """The absolute link to the run's admin page."""
-    path = reverse("admin:rostering_syncrun_change", args=[run.pk])
+def sync_run_url(*, run: SyncRun, page: str = "admin:rostering_syncrun_change") -> str:
+    """The absolute link to the run's admin page (or another page of the run)."""
+    path = reverse(page, args=[run.pk])
     return settings.SITE_URL.rstrip("/") + path
+
+
+def _first_issues(run: SyncRun) -> list[ImportIssue]:
+    """The run's first issues, errors first, each with the person it is about."""
+    errors_first = Case(When(severity=ImportIssue.Severity.ERROR, then=Value(0)), default=Value(1),
+                        output_field=IntegerField())  # fmt: skip
+    issues = ImportIssue.objects.filter(record__run=run).select_related("record")
+    issues = list(issues.order_by(errors_first, "record_id", "pk")[:EMAIL_ISSUES_LIMIT])
+    return issues_label(issues, district_id=run.district_id, connection_id=run.connection_id)
 
 
 def sync_run_subject(*, run: SyncRun, held: int) -> str:
@@ -62,20 +91,23 @@ def sync_run_subject(*, run: SyncRun, held: int) -> str:
 def sync_run_summary(*, run: SyncRun) -> RunSummary:
     report = run_report(run=run, issues_limit=EMAIL_ISSUES_LIMIT)
     held = sum(r["held_updates"] + r["held_archives"] for r in report.records)
-    return RunSummary(run=run, report=report, held=held, url=sync_run_url(run=run))
+    return RunSummary(
+        run=run, report=report, held=held, url=sync_run_url(run=run),
+        held_url=sync_run_url(run=run, page="admin:rostering_syncrun_held"),
+        issues=_first_issues(run),
+    )  # fmt: skip
 
 
 def sync_run_email(*, run: SyncRun, recipients: list[str]) -> EmailMultiAlternatives:
     summary = sync_run_summary(run=run)
     context = {"summary": summary, "run": run, "report": summary.report}
+    with timezone.override(run.district.timezone):  # the district's local time
+        text = render_to_string("autoroster/email/run_summary.txt", context)
+        html = render_to_string("autoroster/email/run_summary.html", context)
     message = EmailMultiAlternatives(
-        subject=sync_run_subject(run=run, held=summary.held),
-        body=render_to_string("autoroster/email/run_summary.txt", context),
-        to=recipients,
+        subject=sync_run_subject(run=run, held=summary.held), body=text, to=recipients
     )
-    message.attach_alternative(
-        render_to_string("autoroster/email/run_summary.html", context), "text/html"
-    )
+    message.attach_alternative(html, "text/html")
     return message
 
 

@@ -115,6 +115,35 @@ def schedule_pause_active(*, connection: Connection, day: datetime.date) -> Sche
     )
 
 
+@dataclass(frozen=True)
+class NextImport:
+    """When a connection's daily import will next run, and the pauses it skips first."""
+
+    at: datetime.datetime
+    skipped: tuple[SchedulePause, ...] = ()
+
+
+def connection_next_import(
+    *, connection: Connection, scheduled: datetime.datetime | None
+) -> NextImport | None:
+    """The first daily run from `scheduled` (the Schedule's next run) that no pause
+    period skips; None when nothing is scheduled."""
+    if scheduled is None:
+        return None
+    tz = zoneinfo.ZoneInfo(connection.district.timezone)
+    pauses = list(SchedulePause.objects.filter(
+        connection=connection, end_date__gte=scheduled.astimezone(tz).date()
+    ).order_by("start_date"))  # fmt: skip
+    at, skipped = scheduled, []
+    for pause in pauses:
+        local = at.astimezone(tz)
+        if pause.covers(local.date()):
+            skipped.append(pause)
+            resume = datetime.datetime.combine(pause.end_date, datetime.time.max, tz)
+            at = daily_next_run(at=local.time(), zone=connection.district.timezone, now=resume)
+    return NextImport(at=at, skipped=tuple(skipped))
+
+
 def sync_run_skip(*, connection: Connection, reason: str, now: datetime.datetime) -> SyncRun:
     """Records a scheduled import that did not run, and why."""
     return SyncRun.objects.create(

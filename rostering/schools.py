@@ -29,10 +29,17 @@ SCHOOLS_EMPTY = (
     "Check that the API entry has READ permission for Schools and that the SIS school "
     "codes of the connection are right."
 )
-REFRESH_SUMMARY = (
-    "{received} SIS schools: {created} new, {updated} changed, {vanished} no longer in "
-    "the SIS, {returned} back; {auto_mapped} mapped automatically, {needs_review} to review."
+REFRESH_SUMMARY = "{received} SIS schools{changes}."
+# What Update list found, each said only when it happened.
+REFRESH_PARTS = (
+    ("created", "{} new"),
+    ("updated", "{} changed"),
+    ("vanished", "{} no longer in the SIS"),
+    ("returned", "{} back in the SIS"),
+    ("auto_mapped", "{} mapped automatically"),
+    ("needs_review", "{} to review"),
 )
+REFRESH_NOTHING = ", nothing changed"
 SCHOOL_OTHER_DISTRICT = "{school} is not a school of {district}."
 UPSERT_FIELDS = ["name", "school_code", "school_type"]
 MAPPING_FIELDS = ["school", "mapping_method", "match_score", "needs_review", "candidates"]
@@ -60,7 +67,10 @@ class RefreshResult:
 
     @property
     def summary(self) -> str:
-        return REFRESH_SUMMARY.format(**asdict(self))
+        counts = asdict(self)
+        parts = [text.format(counts[name]) for name, text in REFRESH_PARTS if counts[name]]
+        changes = ": " + ", ".join(parts) if parts else REFRESH_NOTHING
+        return REFRESH_SUMMARY.format(received=self.received, changes=changes)
 
 
 @dataclass(frozen=True)

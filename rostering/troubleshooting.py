@@ -13,9 +13,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from rostering.models.sync import RunStatus
+from rostering.record_counts import SKIP_LABELS
+from rostering.sync import counts
 from rostering.sync.files import DATABASE_FAILED, OPTIONAL_PART_FAILED
 from rostering.sync.issues import ERROR, IssueKind
 from rostering.sync.runs import ENROLLMENTS_NEED_CLASSES
+from rostering.sync.safeguard import SKIP_DISCARDED
 from sis import errors
 
 # How a message's {placeholder} reads on the page.
@@ -38,14 +41,36 @@ PLACEHOLDERS = {
     "alt": "another username",
 }
 PERMISSION_AREAS = ", ".join(sorted(set(errors.PERMISSION_NAMES.values())))
-HELD_SHOWN = "Held: N updates / N archives (the held column of the list)"
+HELD_SHOWN = "N held, to review (the result column of the list)"
 HELD_FIX = (
-    "Open the record (click its file name) and review the held changes: what would be "
-    "archived or updated, with a sample. Press Approve when the SIS really changed that "
-    "much (a new school year, a re-numbering) or Discard when it did not (a half-loaded "
-    "roster in Aeries). A newer completed import of the same file replaces older held "
+    "Press Review held changes on the import's page (or the link in the e-mail): every "
+    "file's held changes on one page, the rule that held them, each person or class by "
+    "name and what would change, the full list as CSV. Press Approve when the SIS really "
+    "changed that much (a new school year, a re-numbering) or Discard when it did not (a "
+    "half-loaded roster in Aeries); a discarded change is not held again unless the SIS "
+    "changes it further. A newer completed import of the same file replaces older held "
     "changes. The thresholds are in the connection's sync settings."
 )
+SKIP_HELP = {
+    counts.SKIP_SCHOOL_NOT_MAPPED: "The person's (or class's) Aeries school is not mapped to "
+    "one of your schools. Open Map schools on the connection and map it, or leave it "
+    "unmapped on purpose.",
+    counts.SKIP_ROLE_NOT_SYNCED: "The connection's sync settings do not import this role "
+    "(What to sync); the enrollments of people of that role are skipped too.",
+    counts.SKIP_EXISTING_ACCOUNT: "On existing accounts is “Skip accounts that already "
+    "exist”: the account was left as it is. Choose “Update existing accounts from the SIS” "
+    "once the first imports look right.",
+    counts.SKIP_TOBEDELETED: "Aeries marked the record to be deleted (status tobedeleted); "
+    "it is archived when archiving is on.",
+    counts.SKIP_LINKED_NOT_IMPORTED: "The enrollment's or contact's person or class was not "
+    "imported (it was skipped or failed itself): fix that row first.",
+    counts.SKIP_NOT_IN_DELTA: "A changes-only import: the person or class it links to did "
+    "not change, so it is not in this import. Nothing to do.",
+    counts.SKIP_NOT_PRIMARY: "Parent contacts is set to the primary contact of each student only.",
+    counts.SKIP_NO_STUDENT: "The contact is linked to no student in Aeries.",
+    SKIP_DISCARDED: "A manager discarded this held change at an earlier import and the SIS "
+    "still says the same; it is held again only if Aeries changes it further.",
+}
 ROWS_SHOWN = "Failed: N (the failed column of the list)"
 ROWS_FIX = (
     "Press Descriptions on the record: each row that failed has its sourcedId, the "
@@ -62,6 +87,18 @@ class Cause:
     status: str
     shown: tuple[SafeString, ...]
     fixes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SkipEntry:
+    code: str
+    label: str
+    help: str
+
+
+def skip_entries() -> list[SkipEntry]:
+    """Each reason a row is skipped (not an error), with what to do about it."""
+    return [SkipEntry(code, label, SKIP_HELP.get(code, "")) for code, label in SKIP_LABELS.items()]
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """The rostering console: every admin page, registered on import.
 
-Each module registers its own pages; the order below is the order of the path a
-district manager takes (connections, import results, people and classes, audit).
+Each module registers its own pages; `site` orders the menu by the path a district
+manager takes (connections, import results, people and classes, audit trail).
 """
-
-from django.contrib import admin
 
 from rostering.admin import (  # noqa: F401  (each registers its admins)
     accounts,
     audit,
+    changes,
+    connection_runs,
     connections,
     districts,
     issues,
@@ -17,8 +17,5 @@ from rostering.admin import (  # noqa: F401  (each registers its admins)
     roster,
     runs,
     schools,
+    site,
 )
-
-admin.site.site_header = "Autoroster"
-admin.site.site_title = "Autoroster"
-admin.site.index_title = "Rostering console"

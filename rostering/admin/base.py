@@ -1,13 +1,16 @@
 """District scoping for every admin: managers change their district, reviewers read it."""
 
 from django.contrib import admin
-from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import BadRequest
 from django.db import transaction
 from django.http import Http404
+from django.template.response import SimpleTemplateResponse
+from django.utils import timezone
 
 from audit.services import audited_delete, audited_save, remote_addr_of
 from rostering.access import request_district_access
+from rostering.models import District
 
 LIST_PARAMETERS_INVALID = (
     "This list cannot show these filter values ({error}); open the list again from the menu."
@@ -76,6 +79,19 @@ class DistrictScopedAdmin(ListValuesChecked, admin.ModelAdmin):
         if obj is None:
             raise Http404("No such object in your districts.")
         return obj
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """An object's page in its district's time zone (vendor support spans zones)."""
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        district_id = self._district_of(obj) if obj is not None else None
+        zone = District.objects.filter(pk=district_id).values_list("timezone", flat=True).first()
+        if zone is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        with timezone.override(zone):
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+                response.render()
+        return response
 
     def _district_of(self, obj) -> int | None:
         return (

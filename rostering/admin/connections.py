@@ -13,7 +13,12 @@ from connections.forms import ConnectionForm
 from connections.models import Connection
 from connections.services import connection_delete, connection_save, connection_snapshot
 from rostering.admin.base import DistrictScopedAdmin, ServiceInlinesAdmin
-from rostering.admin.runs import ConnectionRunsAdminMixin, SchedulePauseInline, SyncSettingsInline
+from rostering.admin.connection_actions import ConnectionActionsMixin
+from rostering.admin.connection_runs import (
+    ConnectionRunsAdminMixin,
+    SchedulePauseInline,
+    SyncSettingsInline,
+)
 from rostering.scheduling import connection_schedule_remove
 from rostering.schools import sis_schools_unmapped_count
 
@@ -32,7 +37,9 @@ TEST_FAILING = "{connection}: connection failing. {message}"
 
 
 @admin.register(Connection)
-class ConnectionAdmin(ConnectionRunsAdminMixin, ServiceInlinesAdmin, DistrictScopedAdmin):
+class ConnectionAdmin(
+    ConnectionActionsMixin, ConnectionRunsAdminMixin, ServiceInlinesAdmin, DistrictScopedAdmin
+):
     form = ConnectionForm
     list_display = ["name", "district", "kind", "base_url", "enabled", "last_test_status"]
     list_display += ["last_import", "next_import"]

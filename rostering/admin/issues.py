@@ -1,12 +1,10 @@
 """Descriptions: the row-level issues of imports, filtered per record, exported as CSV
 (the columns other rostering products use, so districts' habits carry over)."""
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
@@ -14,6 +12,8 @@ from django.utils.html import format_html
 from connections.models import Connection
 from rostering.access import request_district_access
 from rostering.admin.base import DistrictScopedAdmin
+from rostering.admin.csv_export import csv_response
+from rostering.issue_labels import issues_label
 from rostering.models import ImportIssue, ImportRecord
 from rostering.sync.issues import ISSUE_KINDS
 
@@ -24,6 +24,11 @@ CSV_HEADER = (
     "Field",
     "Status",
     "Error Message",
+    "Student ID / Staff ID",
+    "Name",
+    "Role",
+    "Grade",
+    "School",
     "Code",
     "Severity",
     "Fix",
@@ -34,8 +39,7 @@ CSV_STATUS = {
     ImportIssue.Severity.ERROR: "Not imported",
     ImportIssue.Severity.WARNING: "Imported with warning",
 }
-# A cell starting with one of these runs as a formula in spreadsheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_CHUNK = 2000
 
 
 def readable_record(request, value: str) -> ImportRecord | None:
@@ -98,42 +102,52 @@ class CodeFilter(admin.SimpleListFilter):
         return queryset.filter(code=self.value()) if self.value() else queryset
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+def csv_filename() -> str:
+    """ "import-descriptions-2026-12-01_20h26.csv" (a time like 2026 does not read as a year)."""
+    return f"import-descriptions-{timezone.localtime():%Y-%m-%d_%Hh%M}.csv"
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def issues_labelled(issues: list[ImportIssue]) -> list[ImportIssue]:
+    """Sets `who` on each issue (the person or row it is about), per run's connection."""
+    by_run: dict[tuple, list[ImportIssue]] = {}
+    for issue in issues:
+        run = issue.record.run
+        by_run.setdefault((run.district_id, run.connection_id), []).append(issue)
+    for (district_id, connection_id), group in by_run.items():
+        issues_label(group, district_id=district_id, connection_id=connection_id)
+    return issues
+
+
+def _csv_row(issue: ImportIssue, kinds: dict, severities: dict) -> list[str]:
+    who = issue.who
+    status = CSV_STATUS.get(issue.severity, issue.severity)
+    values = (issue.sourced_id, issue.field, status, issue.message, who.aeries_id, who.name,
+              who.role, who.grade, who.school, issue.code, severities.get(issue.severity),
+              issue.fix_hint)  # fmt: skip
+    kind = issue.record.kind
+    return [*values, kinds.get(kind, kind), str(issue.record.run_id)]
 
 
 def issues_csv_rows(queryset) -> Iterator[list[str]]:
-    """The header, then one row per issue; streamed in chunks, never all in memory."""
+    """The header, then one row per issue with the person it is about; streamed in
+    chunks, never all in memory."""
     yield list(CSV_HEADER)
     kinds = dict(ImportRecord.Kind.choices)
     severities = dict(ImportIssue.Severity.choices)
-    rows = queryset.values_list(
-        "sourced_id",
-        "field",
-        "severity",
-        "message",
-        "code",
-        "fix_hint",
-        "record__kind",
-        "record__run_id",
-    )
-    for sid, field, severity, message, code, fix, kind, run in rows.iterator(chunk_size=2000):
-        status = CSV_STATUS.get(severity, severity)
-        values = (sid, field, status, message, code, severities.get(severity), fix)
-        yield [*(_cell(v) for v in values), kinds.get(kind, kind), str(run)]
+    chunk: list[ImportIssue] = []
+    for issue in queryset.select_related("record__run").iterator(chunk_size=CSV_CHUNK):
+        chunk.append(issue)
+        if len(chunk) == CSV_CHUNK:
+            yield from (_csv_row(i, kinds, severities) for i in issues_labelled(chunk))
+            chunk = []
+    yield from (_csv_row(i, kinds, severities) for i in issues_labelled(chunk))
 
 
 @admin.register(ImportIssue)
 class ImportIssueAdmin(DistrictScopedAdmin):
     district_lookup = "record__run__district"
     read_only_records = True
-    list_display = ["file", "severity_badge", "sourced_id", "field", "description"]
+    list_display = ["file", "severity_badge", "person", "aeries_id", "field", "description"]
     list_filter = [
         RecordFilter,
         "severity",
@@ -142,12 +156,12 @@ class ImportIssueAdmin(DistrictScopedAdmin):
         ConnectionFilter,
         ("created_at", admin.DateFieldListFilter),
     ]
-    list_select_related = ["record"]
+    list_select_related = ["record__run"]
     search_fields = ["sourced_id"]
-    search_help_text = "Search by SIS sourcedId."
+    search_help_text = "Search by Student ID, Staff ID or SIS sourcedId."
     ordering = ["-record__run_id", "record_id", "pk"]
     show_full_result_count = False
-    actions = ["export_selected"]
+    actions = None  # Export CSV exports the filtered list
     fields = [
         "record",
         "severity",
@@ -174,6 +188,28 @@ class ImportIssueAdmin(DistrictScopedAdmin):
             obj.get_severity_display(),
             obj.code,
         )
+
+    @admin.display(description="person or row")
+    def person(self, obj: ImportIssue):
+        who = getattr(obj, "who", None)
+        if who is None:
+            return obj.sourced_id
+        grade = f"Grade {who.grade}" if who.grade else ""
+        details = " · ".join(p for p in (who.role, grade, who.school) if p) or who.details
+        return format_html('{}<div class="quiet">{}</div>', who.name, details)
+
+    @admin.display(description="Student ID / Staff ID", ordering="sourced_id")
+    def aeries_id(self, obj: ImportIssue):
+        who = getattr(obj, "who", None)
+        the_id = who.aeries_id if who is not None and who.aeries_id else obj.sourced_id
+        if the_id == obj.sourced_id or not obj.sourced_id:
+            return the_id
+        return format_html('{}<div class="quiet">sourcedId {}</div>', the_id, obj.sourced_id)
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        issues_labelled(list(changelist.result_list))
+        return changelist
 
     @admin.display(description="error message / how to fix")
     def description(self, obj: ImportIssue):
@@ -203,24 +239,9 @@ class ImportIssueAdmin(DistrictScopedAdmin):
             )
         return super().changelist_view(request, extra)
 
-    def _csv_response(self, queryset, filename: str) -> StreamingHttpResponse:
-        writer = csv.writer(_Echo())
-        response = StreamingHttpResponse(
-            (writer.writerow(row) for row in issues_csv_rows(queryset)),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-
     def export_view(self, request):
         """The current filtered list (same query string as the list page) as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return self._csv_response(changelist.queryset, f"import-descriptions-{stamp}.csv")
-
-    @admin.action(description="Export selected descriptions as CSV")
-    def export_selected(self, request, queryset):
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return self._csv_response(queryset, f"import-descriptions-{stamp}.csv")
+        return csv_response(issues_csv_rows(changelist.queryset), csv_filename())

@@ -4,14 +4,18 @@ class's own fields, pin a value of your own on its page (pins.py)."""
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten
+from django.template.loader import render_to_string
+from django.utils.html import format_html
 
 from rostering.access import request_district_access
 from rostering.admin.base import DistrictScopedAdmin
+from rostering.admin.changes import CreatedRunFilter, RolesFilter
 from rostering.admin.merge import MergeAdminMixin
 from rostering.admin.pins import PinsAdminMixin
 from rostering.models import (
     AcademicSession,
     Course,
+    District,
     Enrollment,
     Guardian,
     Person,
@@ -19,8 +23,16 @@ from rostering.models import (
     Section,
     YearArchive,
 )
+from rostering.person_history import person_history
+from rostering.roster_labels import aeries_id, id_label
+from rostering.times import when_words
 
 PEOPLE_TITLE = "People rostered from the SIS"
+SSO_NOTE = (
+    "Accounts imported from Aeries get a random password nobody knows: people sign in with "
+    "single sign-on (Google, Microsoft, Clever …). Set up SSO for the district; there is no "
+    "password to send."
+)
 
 
 def _joined(values) -> str:
@@ -49,6 +61,22 @@ class SchoolFilter(admin.SimpleListFilter):
 
 class PersonSchoolFilter(SchoolFilter):
     lookup = "schools"
+
+
+class DistrictFilter(admin.SimpleListFilter):
+    """Vendor support's lists span districts: same-named people of two districts."""
+
+    title = "district"
+    parameter_name = "district"
+
+    def lookups(self, request, model_admin):
+        if request_district_access(request).readable is not None:
+            return []  # members see their own districts only
+        return [(str(pk), name) for pk, name in District.objects.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(district_id=int(value)) if value and value.isdigit() else queryset
 
 
 class SchoolYearFilter(admin.SimpleListFilter):
@@ -83,19 +111,35 @@ class RosterAdmin(DistrictScopedAdmin):
     show_full_result_count = False
     list_per_page = 50
 
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), CreatedRunFilter, DistrictFilter]
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        if request_district_access(request).readable is None and "district" not in shown:
+            shown.insert(1, "district")  # vendor support: every district in one list
+        return shown
+
+    def get_list_select_related(self, request):
+        related = super().get_list_select_related(request)
+        if request_district_access(request).readable is None:
+            return [*(related or []), "district"]
+        return related
+
 
 @admin.register(Person)
 class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
-    list_display = ["name", "role", "status", "grade_list", "school_list", "username", "email"]
-    list_filter = ["role", "status", PersonSchoolFilter, "enabled", SchoolYearFilter]
+    list_display = ["name", "role", "aeries_id", "grade_list", "school_list", "status"]
+    list_filter = [RolesFilter, "status", PersonSchoolFilter, "enabled", SchoolYearFilter]
     search_fields = ["=sourced_id", "given_name", "family_name", "username", "email", "identifier"]
-    search_help_text = "Search by name, username, e-mail, sourcedId or SIS identifier."
+    search_help_text = "Search by name, username, e-mail, Student ID / Staff ID or SIS identifier."
     fields = [
         "sourced_id",
         "role",
         ("given_name", "middle_name", "family_name"),
         "email",
         "username",
+        "sign_in",
         "identifier",
         "sis_ids",
         "grade_list",
@@ -105,7 +149,8 @@ class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
         "enabled",
         ("status", "archived_at", "archive_reason"),
         "connection",
-        ("sis_modified_at", "created_at", "updated_at"),
+        ("changed_in_sis", "first_imported", "last_written"),
+        "history",
     ]
     readonly_fields = flatten(fields)  # data comes from the SIS; a change would be overwritten
 
@@ -117,7 +162,37 @@ class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
 
     @admin.display(description="name", ordering="family_name")
     def name(self, obj: Person) -> str:
-        return f"{obj.family_name}, {obj.given_name}"
+        return format_html(
+            '{}, {}<div class="quiet">{}</div>', obj.family_name, obj.given_name,
+            obj.email or obj.username,
+        )  # fmt: skip
+
+    @admin.display(description="Student ID / Staff ID", ordering="sourced_id")
+    def aeries_id(self, obj: Person) -> str:
+        return aeries_id(sourced_id=obj.sourced_id, role=obj.role, user_ids=obj.user_ids or ())
+
+    @admin.display(description="sign-in")
+    def sign_in(self, obj: Person) -> str:
+        return SSO_NOTE
+
+    @admin.display(description="last changed in the SIS")
+    def changed_in_sis(self, obj: Person) -> str:
+        return when_words(obj.sis_modified_at)
+
+    @admin.display(description="first imported")
+    def first_imported(self, obj: Person) -> str:
+        return when_words(obj.created_at)
+
+    @admin.display(description="last written by an import")
+    def last_written(self, obj: Person) -> str:
+        return when_words(obj.updated_at)
+
+    @admin.display(description="history")
+    def history(self, obj: Person):
+        return render_to_string(
+            "admin/rostering/person/history.html",
+            {"events": person_history(person=obj), "id_label": id_label(obj.role)},
+        )
 
     @admin.display(description="grades")
     def grade_list(self, obj: Person) -> str:

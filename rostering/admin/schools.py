@@ -23,7 +23,7 @@ from rostering.schools import (
 )
 
 MAPPING_PAGE_TITLE = "Map schools of {connection}"
-MAPPINGS_SAVED = "Saved {count} school mapping change(s)."
+MAPPINGS_SAVED = "Saved {count} school mapping change{s}."
 
 
 class VanishedFilter(admin.SimpleListFilter):
@@ -189,7 +189,10 @@ class SisSchoolAdmin(DistrictScopedAdmin):
                     )
                     for row, school in form.changed_rows()
                 ]
-            self.message_user(request, MAPPINGS_SAVED.format(count=len(changed)))
+            self.message_user(
+                request,
+                MAPPINGS_SAVED.format(count=len(changed), s="" if len(changed) == 1 else "s"),
+            )
             return redirect(request.path)
         context = {
             **self.admin_site.each_context(request),

@@ -217,7 +217,7 @@ class ImportRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} import of run #{self.run_id}"
+        return f"{self.get_kind_display()} file of import #{self.run_id}"
 
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.COUNT_FIELDS}
@@ -242,6 +242,7 @@ class ImportIssue(models.Model):
 
     class Meta:
         ordering = ["record", "pk"]
+        verbose_name = "description"  # what district staff call a row's problem
 
     def __str__(self) -> str:
         return f"{self.code} {self.sourced_id}"

@@ -10,14 +10,12 @@ and archived counts grow by what the approval applied.
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
-from django.utils.text import capfirst
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -33,14 +31,14 @@ from rostering.models.sync import (
 )
 from rostering.sync.backends import write_backend
 from rostering.sync.backends.base import WriteBackend
-from rostering.sync.changes import NOT_SHOWN, ChangeLog, row_diff
+from rostering.sync.changes import ChangeLog, row_diff
 from rostering.sync.classes import SECTION
 from rostering.sync.enrollments import ENROLLMENT
 from rostering.sync.guardians import GUARDIAN
 from rostering.sync.identity import person_relink
 from rostering.sync.people import PERSON
 from rostering.sync.people_links import alternative_username, school_links_replace
-from rostering.sync.safeguard import ARCHIVE_REASON, rows_archive
+from rostering.sync.safeguard import ARCHIVE_REASON, CARRIED_FROM, rows_archive
 from rostering.sync.upsert import TableSpec
 
 logger = logging.getLogger(__name__)
@@ -53,15 +51,10 @@ HELD_MODELS: dict[str, type[models.Model]] = {
     ENROLLMENT.name: Enrollment,
     GUARDIAN.name: Guardian,
 }
-HELD_NOUNS = {
-    PERSON.name: ("account", "accounts"),
-    SECTION.name: ("class", "classes"),
-    ENROLLMENT.name: ("enrollment", "enrollments"),
-    GUARDIAN.name: ("parent contact", "parent contacts"),
-}
 BATCH = 2000
 
 NOTHING_HELD = "Import #{run} ({kind}) has no held changes waiting for approval."
+NOTHING_HELD_RUN = "Import #{run} has no held changes waiting for approval."
 HELD_RUN_ACTIVE = (
     "{connection} has an import queued or running (import #{run}); approve the held "
     "changes after it finishes."
@@ -75,10 +68,10 @@ HELD_CONFLICT = (
     "sourcedId is now taken); nothing was applied. Discard them and run a new import."
 )
 HELD_APPROVED = (
-    "Applied {count} held change(s) of import #{run} ({kind}): {updated} updated, "
+    "Applied {count} held change{s} of import #{run} ({kind}): {updated} updated, "
     "{archived} archived."
 )
-HELD_DISCARDED = "Discarded {count} held change(s) of import #{run} ({kind}); no data was changed."
+HELD_DISCARDED = "Discarded {count} held change{s} of import #{run} ({kind}); no data was changed."
 ACTIVE_IDS_WHERE = "district_id = %s AND status = %s AND id IN ({marks})"
 COMPLETED = (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERROR)
 
@@ -108,6 +101,10 @@ def _batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
 
 def _label(record: ImportRecord) -> dict:
     return {"run": record.run_id, "kind": record.get_kind_display().lower()}
+
+
+def _plural(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 def _check_approvable(record: ImportRecord) -> None:
@@ -268,7 +265,11 @@ def held_changes_approve(
                 district_id=record.run.district_id,
                 changes={k: [v, getattr(record, k)] for k, v in before.items()},
                 message=HELD_APPROVED.format(
-                    count=count, updated=updated, archived=archived, **_label(record)
+                    count=count,
+                    s=_plural(count),
+                    updated=updated,
+                    archived=archived,
+                    **_label(record),
                 ),
                 remote_addr=remote_addr,
             )
@@ -293,132 +294,51 @@ def held_changes_discard(
             obj=record,
             district_id=record.run.district_id,
             changes={"held changes discarded": [0, count]},
-            message=HELD_DISCARDED.format(count=count, **_label(record)),
+            message=HELD_DISCARDED.format(count=count, s=_plural(count), **_label(record)),
             remote_addr=remote_addr,
         )
     return count
 
 
-# Selectors for the record page -------------------------------------------------------
+def _pending_records(run: SyncRun) -> list[ImportRecord]:
+    """The run's files with pending held changes, in file order."""
+    pending = HeldChange.objects.filter(record=OuterRef("pk"), status=HeldChange.Status.PENDING)
+    records = run.records.filter(Exists(pending))
+    order = [kind for kind, _ in ImportRecord.Kind.choices]
+    return sorted(records, key=lambda r: order.index(r.kind))
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    field: str
-    old: str
-    new: str
+def _each_file(run: SyncRun, decide, actor, remote_addr) -> int:
+    records = _pending_records(run)
+    if not records:
+        raise HeldChangesRefused(NOTHING_HELD_RUN.format(run=run.pk))
+    with transaction.atomic():
+        return sum(decide(record=r, actor=actor, remote_addr=remote_addr) for r in records)
 
 
-@dataclass(frozen=True)
-class HeldSample:
-    sourced_id: str
-    name: str
-    changes: tuple[FieldChange, ...] = ()
+def held_changes_approve_run(
+    *, run: SyncRun, actor: AbstractBaseUser | None, remote_addr: str | None = None
+) -> int:
+    """Approves every file of a run that has held changes, in one transaction (all of
+    them are applied, or none); each file's approval is audited. Raises
+    HeldChangesRefused when nothing is pending or a file's approval is refused."""
+    return _each_file(run, held_changes_approve, actor, remote_addr)
 
 
-@dataclass(frozen=True)
-class HeldGroup:
-    kind: str
-    table: str
-    count: int
-    sample: tuple[HeldSample, ...]
-
-    @property
-    def more(self) -> int:
-        return self.count - len(self.sample)
-
-    @property
-    def label(self) -> str:
-        one, many = HELD_NOUNS.get(self.table, (self.table, self.table + "s"))
-        verb = {HeldChange.Kind.UPDATE: "updated", HeldChange.Kind.RELINK: "relinked"}.get(
-            self.kind, "archived"
-        )
-        return f"{self.count} {one if self.count == 1 else many} to be {verb}"
-
-
-def _shown(value) -> str:
-    if isinstance(value, list | tuple):
-        return ", ".join(_shown(v) for v in value) or "—"
-    if value is None or value == "":
-        return "—"
-    return str(value)
-
-
-def _diff(model, spec: TableSpec, stored, row: list) -> tuple[FieldChange, ...]:
-    if stored is None:
-        return ()
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    changes = []
-    for i, column in enumerate(spec.columns):
-        old = getattr(stored, column, None)
-        if column not in NOT_SHOWN and column in fields and old != row[i]:
-            label = capfirst(str(fields[column].verbose_name))
-            changes.append(FieldChange(label, _shown(old), _shown(row[i])))
-    return tuple(changes)
-
-
-def _update_samples(record: ImportRecord, table: str, held: list[HeldChange]) -> tuple:
-    spec, model = HELD_SPECS[table], HELD_MODELS[table]
-    rows = [spec.decode(change.payload["row"]) for change in held]
-    keys = [c for c in spec.conflict if c != "district_id"]
-    stored = {
-        tuple(getattr(o, k) for k in keys): o
-        for o in model.objects.filter(
-            district_id=record.run.district_id, sourced_id__in=[c.sourced_id for c in held]
-        )
-    }
-    samples = []
-    for change, row in zip(held, rows, strict=True):
-        obj = stored.get(tuple(row[spec.index(k)] for k in keys))
-        name = str(obj) if obj is not None else change.sourced_id
-        samples.append(HeldSample(change.sourced_id, name, _diff(model, spec, obj, row)))
-    return tuple(samples)
-
-
-def _archive_samples(table: str, held: list[HeldChange]) -> tuple:
-    objects = HELD_MODELS[table].objects.in_bulk([c.payload.get("id") for c in held])
-    return tuple(
-        HeldSample(c.sourced_id, str(objects.get(c.payload.get("id"), c.sourced_id))) for c in held
-    )
-
-
-def _relink_samples(held: list[HeldChange]) -> tuple:
-    """Each relink: the account, and its sourcedId before and after."""
-    people = Person.objects.in_bulk([c.payload.get("old_id") for c in held])
-    return tuple(
-        HeldSample(
-            c.sourced_id,
-            str(people.get(c.payload.get("old_id"), c.payload.get("old_sourced_id"))),
-            (FieldChange("SIS sourcedId", c.payload.get("old_sourced_id", ""), c.sourced_id),),
-        )
-        for c in held
-    )
-
-
-def _rank(order: list[str], table: str) -> int:
-    return order.index(table) if table in order else len(order)
-
-
-def held_changes_summary(*, record: ImportRecord, sample_size: int = 10) -> list[HeldGroup]:
-    """The pending held changes by kind and table, each with a sample of its rows."""
-    counts = _pending(record).order_by().values_list("kind", "table").annotate(n=Count("id"))
-    groups = []
-    order = list(HELD_SPECS)
-    for kind, table, count in sorted(counts, key=lambda c: (_rank(order, c[1]), c[0] != "update")):
-        if table not in HELD_SPECS:
-            continue
-        held = list(_pending(record).filter(kind=kind, table=table)[:sample_size])
-        if kind == HeldChange.Kind.UPDATE:
-            sample = _update_samples(record, table, held)
-        elif kind == HeldChange.Kind.RELINK:
-            sample = _relink_samples(held)
-        else:
-            sample = _archive_samples(table, held)
-        groups.append(HeldGroup(kind, table, count, sample))
-    return groups
+def held_changes_discard_run(
+    *, run: SyncRun, actor: AbstractBaseUser | None, remote_addr: str | None = None
+) -> int:
+    """Discards the held changes of every file of a run, each audited."""
+    return _each_file(run, held_changes_discard, actor, remote_addr)
 
 
 def held_changes_outcome(*, record: ImportRecord) -> dict[str, int]:
-    """How many of a record's held changes are pending, applied and discarded."""
-    rows = record.held_changes.order_by().values_list("status").annotate(n=Count("id"))
-    return {status: n for status, n in rows}
+    """How many of a record's held changes are pending, applied and discarded, and how
+    many earlier discards it kept ("kept": not held again, the SIS still said the same)."""
+    changes = record.held_changes.order_by()
+    kept = changes.filter(payload__has_key=CARRIED_FROM)
+    rows = changes.exclude(payload__has_key=CARRIED_FROM).values_list("status")
+    outcome = {status: n for status, n in rows.annotate(n=Count("id"))}
+    if count := kept.count():
+        outcome["kept"] = count
+    return outcome

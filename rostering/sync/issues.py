@@ -182,6 +182,8 @@ SIS_PROBLEM_KINDS = {
     for kind in (UNREADABLE_ROW, CONTACT_NO_NAME, NUL_STRIPPED, UNKNOWN_RELATIONSHIP)
 }
 
+# What names the row on the pages and in the e-mail: the person (name, role, grade,
+# school, Aeries ids), the class (title, school), who is enrolled where.
 EXCERPT_FIELDS = (
     "sourced_id",
     "role",
@@ -189,11 +191,17 @@ EXCERPT_FIELDS = (
     "family_name",
     "email",
     "username",
+    "identifier",
+    "user_ids",
     "grades",
     "school_sourced_ids",
+    "school_sourced_id",
+    "title",
+    "class_code",
     "class_sourced_id",
     "user_sourced_id",
     "student_sourced_id",
+    "relationship",
     "status",
 )
 
@@ -223,8 +231,16 @@ def excerpt_of(record: Any) -> dict:
     for name in EXCERPT_FIELDS:
         value = getattr(record, name, None)
         if value not in (None, "", ()):
-            out[name] = list(value) if isinstance(value, tuple) else str(value)[:200]
+            out[name] = _excerpt_value(value)
     return out
+
+
+def _excerpt_value(value: Any):
+    if isinstance(value, tuple):
+        return [_excerpt_value(v) for v in value]
+    if hasattr(value, "value"):  # an enum (Role)
+        return str(value.value)[:200]
+    return str(value)[:200]
 
 
 class IssueCollector:

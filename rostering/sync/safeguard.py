@@ -1,19 +1,26 @@
 """Safeguards: hold unusually large updates or archives for a manager's approval."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.db import connection as db
 
 from rostering.models.people import RosterStatus
-from rostering.models.sync import HeldChange, ImportRecord
-from rostering.sync.context import RunContext
+from rostering.models.sync import HeldChange, ImportRecord, RunStatus
 from rostering.sync.counts import Counts
 from rostering.sync.upsert import TableSpec
+
+if TYPE_CHECKING:  # the context imports the backends, which import this module's users
+    from rostering.sync.context import RunContext
 
 # Changes this small never hold, however small the district.
 MIN_HELD_CHANGES = 5
 ARCHIVE_REASON = "No longer in the SIS roster"
 LEAVER_REASON = "Marked to be deleted in the SIS"
+# A change a manager discarded is not held again while the SIS still says the same.
+SKIP_DISCARDED = "discarded_before"
+CARRIED_FROM = "carried_from"  # payload key: the import record whose discard this keeps
+SKIP_DISCARDED_LABEL = "a held change a manager discarded (held again only if the SIS changes it)"
 
 Links = dict[str, list[int]]
 Apply = Callable[[list[list], Links], None]
@@ -38,7 +45,7 @@ class Safeguard:
     def __init__(
         self,
         *,
-        ctx: RunContext,
+        ctx: "RunContext",
         spec: TableSpec,
         role: str | None,
         counts: Counts,
@@ -51,6 +58,8 @@ class Safeguard:
         self.pending: list[list] = []
         self.links: Links = {}
         self.held = False
+        self._discarded: set[tuple] | None = None
+        self._previous: int | None = None
 
     def _scope_sql(self) -> tuple[str, list]:
         sql, params = (
@@ -76,7 +85,61 @@ class Safeguard:
                 self._active = cursor.fetchone()[0]
         return self._active
 
+    def _discarded_before(self) -> set[tuple]:
+        """(kind, sourcedId, content hash or row id) of this table's changes discarded (or
+        carried forward as discarded) at the connection's previous import of this file."""
+        if self._discarded is None:
+            self._discarded = set()
+            self._previous = previous = self._previous_record()
+            if previous is not None:
+                for kind, sid, payload in HeldChange.objects.filter(
+                    record_id=previous, table=self.spec.name, status=HeldChange.Status.DISCARDED
+                ).values_list("kind", "sourced_id", "payload"):
+                    self._discarded.add((kind, sid, _fingerprint(kind, payload)))
+        return self._discarded
+
+    def _previous_record(self) -> int | None:
+        """The connection's previous import of this file that ran to its end."""
+        if self.record is None:
+            return None
+        earlier = ImportRecord.objects.filter(
+            run__connection_id=self.ctx.connection_id, kind=self.record.kind,
+            run_id__lt=self.record.run_id,
+            status__in=(RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERROR),
+        )  # fmt: skip
+        return earlier.order_by("-run_id").values_list("pk", flat=True).first()
+
+    def _carry_discarded(self, kind: str, items: list[tuple[str, dict]]) -> None:
+        """Keeps the discard of changes the SIS still asks for: recorded on this import
+        (as discarded, so the next import remembers them too), counted as skipped."""
+        HeldChange.objects.bulk_create(
+            [HeldChange(record=self.record, kind=kind, table=self.spec.name, sourced_id=sid,
+                        payload={**payload, CARRIED_FROM: self._previous},
+                        status=HeldChange.Status.DISCARDED)
+             for sid, payload in items],
+            batch_size=1000,
+        )  # fmt: skip
+        self.counts.skip(SKIP_DISCARDED, len(items))
+
+    def _without_discarded_updates(self, rows: list[list], links: Links) -> list[list]:
+        discarded = self._discarded_before()
+        if not discarded:
+            return rows
+        sid, digest = self.spec.index("sourced_id"), self.spec.index("content_hash")
+        update = HeldChange.Kind.UPDATE
+        kept, carried = [], []
+        for row in rows:
+            if (update, row[sid], row[digest]) in discarded:
+                payload = {"row": self.spec.encode(row), "schools": links.get(row[sid], [])}
+                carried.append((row[sid], payload))
+            else:
+                kept.append(row)
+        if carried:
+            self._carry_discarded(update, carried)
+        return kept
+
     def stage_updates(self, rows: list[list], links: Links) -> None:
+        rows = self._without_discarded_updates(rows, links)
         if not rows:
             return
         if self.held:
@@ -130,6 +193,12 @@ class Safeguard:
         self._archive(found)
 
     def _archive(self, rows: list[tuple[int, str]]) -> None:
+        discarded = self._discarded_before() if rows else set()
+        archive = HeldChange.Kind.ARCHIVE
+        carried = [(pk, sid) for pk, sid in rows if (archive, sid, pk) in discarded]
+        if carried:
+            self._carry_discarded(archive, [(sid, {"id": pk}) for pk, sid in carried])
+            rows = [(pk, sid) for pk, sid in rows if (archive, sid, pk) not in discarded]
         if not rows:
             return
         pct = self.ctx.settings.archive_threshold_pct
@@ -154,6 +223,14 @@ class Safeguard:
         )
         self.ctx.changes.archived(record_id=self.record.pk, table=self.spec.name, rows=rows,
                                   reason=self.reason)  # fmt: skip
+
+
+def _fingerprint(kind: str, payload: dict):
+    """What must be the same for a change to be the one discarded: the row's content
+    (an update) or the row itself (an archive)."""
+    if kind == HeldChange.Kind.UPDATE:
+        return payload.get("row", {}).get("content_hash")
+    return payload.get("id")
 
 
 def rows_archive(*, spec: TableSpec, ids: list[int], now, reason: str) -> int:

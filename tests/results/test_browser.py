@@ -42,7 +42,7 @@ def test_reviewer_opens_descriptions_and_reads_the_fix(live_server, chromium):
             expect(row.locator(".status-badge")).to_have_text("Completed with ERROR")
             row.get_by_role("link", name="Descriptions").click()
             expect(page.locator("h1")).to_contain_text("Descriptions of the students file")
-            expect(page.locator("td.field-sourced_id")).to_have_text("100777")
+            expect(page.locator("td.field-aeries_id")).to_have_text("100777")
             expect(page.locator("td.field-description .fix-hint")).to_contain_text(FIX_HINT)
         finally:
             browser.close()

@@ -1,8 +1,11 @@
 """Approving and discarding what a safeguard held, against a real import of the sandbox."""
 
+import re
+
 import pytest
 
 from audit.models import AuditEvent
+from rostering.held_review import run_held_files
 from rostering.models import (
     Enrollment,
     Guardian,
@@ -22,7 +25,6 @@ from rostering.sync.held import (
     held_changes_approve,
     held_changes_discard,
     held_changes_outcome,
-    held_changes_summary,
 )
 from rostering.sync.safeguard import ARCHIVE_REASON
 from tests.factories import PersonFactory, SyncRunFactory
@@ -110,7 +112,7 @@ def test_approve_is_audited(held_import, manager, district):
         "updated": [before["updated"], record.updated],
         "archived": [before["archived"], record.archived],
     }
-    assert f"Applied {count} held change(s)" in event.message
+    assert f"Applied {count} held changes" in event.message
 
 
 def test_discard_leaves_the_data(held_import, manager):
@@ -184,14 +186,31 @@ def test_a_conflict_applies_nothing(held_import, manager, district):
     assert not record.held_changes.exclude(status="pending").exists()
 
 
-def test_summary_shows_samples_and_what_would_change(held_import):
-    groups = held_changes_summary(record=held_import.record(), sample_size=3)
-    by_kind = {(g.kind, g.table): g for g in groups}
-    updates = by_kind[("update", "person")]
-    assert updates.label.endswith("accounts to be updated")
-    assert len(updates.sample) == 3 and updates.more == updates.count - 3
-    changed = {c.field for s in updates.sample for c in s.changes}
-    assert changed and changed <= {"Family name", "Grades", "Username", "Email"}
-    archived = by_kind[("archive", "person")]
+def test_held_files_name_rows_and_say_the_rule(held_import):
+    files = {f.record.kind: f for f in run_held_files(run=held_import.run, rows_shown=3)}
+    assert set(files) == {"students", "enrollments"}
+    sets = {(s.table, s.kind): s for s in files["students"].sets}
+    updates = sets[("person", "update")]
+    assert updates.label.endswith("students to be updated") and updates.role == "student"
+    assert len(updates.rows) == 3 and updates.more == updates.count - 3
+    assert {c.field for r in updates.rows for c in r.changes} <= {
+        "Family name", "Grades", "Username", "Email",
+    }  # fmt: skip
+    assert all(r.label.details.startswith("Student · Student ID ") for r in updates.rows)
+    archived = sets[("person", "archive")]
     assert archived.count == len(held_import.mutation["left"])
-    assert all(s.name and s.sourced_id for s in archived.sample)
+    assert re.fullmatch(
+        r"\d+(\.\d)?% of the active students \(\d+ of \d+\) would be archived; the limit is 0% "
+        r"\(“Hold when more than this % of a role would be archived” in the connection's sync "
+        r"settings\)\.",
+        archived.rule,
+    )
+    enrollments = files["enrollments"].sets[0]
+    assert enrollments.table == "enrollment" and enrollments.kind == "archive"
+    for row in enrollments.rows:
+        enrollment = Enrollment.objects.select_related("person", "section").get(
+            district=held_import.connection.district, sourced_id=row.sourced_id
+        )
+        person, section = enrollment.person, enrollment.section
+        title = section.title or f"class {section.class_code or section.sourced_id}"
+        assert row.label.name == f"{person.given_name} {person.family_name} in {title}"

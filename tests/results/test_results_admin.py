@@ -1,14 +1,12 @@
 """Import results: colored records with Descriptions, the record page's held changes
-panel (managers decide, reviewers look), and the troubleshooting page."""
+the way to its held changes, counts that explain themselves, and the troubleshooting page."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from audit.models import AuditEvent
-from rostering.admin.results import HELD_APPLIED, HELD_LEFT, descriptions_url
-from rostering.models import HeldChange, Person, RosterStatus, RunStatus
-from rostering.sync.held import HELD_SUPERSEDED
+from rostering.admin.count_links import held_review_url
+from rostering.admin.results import NO_ISSUES, NO_ROWS_READ, descriptions_url
+from rostering.models import HeldChange, RunStatus
 from rostering.sync.issues import ISSUE_KINDS
 from rostering.troubleshooting import record_error_causes
 from tests.factories import (
@@ -18,7 +16,6 @@ from tests.factories import (
     SyncRunFactory,
     UserFactory,
 )
-from tests.sync.helpers import pull
 
 pytestmark = pytest.mark.django_db
 LIST = "admin:rostering_importrecord_changelist"
@@ -26,18 +23,6 @@ LIST = "admin:rostering_importrecord_changelist"
 
 def change_url(record) -> str:
     return reverse("admin:rostering_importrecord_change", args=[record.pk])
-
-
-def approve_url(record) -> str:
-    return reverse("admin:rostering_importrecord_approve", args=[record.pk])
-
-
-def discard_url(record) -> str:
-    return reverse("admin:rostering_importrecord_discard", args=[record.pk])
-
-
-def texts(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture
@@ -69,7 +54,7 @@ def test_list_shows_colored_statuses_descriptions_and_troubleshooting(client, re
     for record in records.values():
         assert f'href="{descriptions_url(record.pk)}"' in html
     assert reverse("admin:rostering_importrecord_troubleshooting") in html
-    assert ".status-badge.status-completed" in html  # the badge styles are included
+    assert "autoroster/console.css" in html  # the badge styles are included
     assert "Aeries denied access to classes (HTTP 403)." in html  # why a file is ERROR
 
 
@@ -91,10 +76,11 @@ def test_list_counts_and_held_state(client, reviewer, connection):
     HeldChange.objects.create(record=record, kind="update", table="person", sourced_id="1")
     client.force_login(reviewer)
     html = client.get(reverse(LIST)).content.decode()
-    assert "15 held, to approve" in html
-    assert '<span class="count count-received">10 received</span>' in html
-    assert '<span class="count count-failed">4 failed</span>' in html
-    assert ", took 1:15" in html  # 75 seconds
+    assert "15 held, to review" in html and held_review_url(record.run_id, "students") in html
+    assert "10 received · " in html
+    failed = reverse("admin:rostering_importissue_changelist") + f"?record={record.pk}"
+    assert f'<a href="{failed}&amp;severity__exact=error">4 failed</a>' in html
+    assert "took 1 min 15 s" in html  # 75 seconds
 
 
 def test_list_queries_are_bounded(client, reviewer, connection, django_assert_max_num_queries):
@@ -106,88 +92,49 @@ def test_list_queries_are_bounded(client, reviewer, connection, django_assert_ma
         assert client.get(reverse(LIST)).status_code == 200
 
 
-def test_record_page_shows_counts_issues_and_held_panel_to_a_reviewer(
-    client, reviewer, held_import
-):
+def test_record_page_shows_counts_issues_and_the_way_to_held_changes(client, reviewer, held_import):
     record = held_import.record()
     client.force_login(reviewer)
     page = client.get(change_url(record))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Held changes waiting for approval" in html
-    assert "accounts to be updated" in html and "accounts to be archived" in html
-    assert "Family name" in html or "Grades" in html
-    assert "held-approve-form" not in html and "A district manager can approve" in html
+    assert "Review held changes" in html and held_review_url(record.run_id, "students") in html
     first = record.issues.first()
     assert first.message in html
 
 
-def test_manager_sees_approve_and_discard(client, manager, held_import):
-    client.force_login(manager)
-    html = client.get(change_url(held_import.record())).content.decode()
-    assert 'id="held-approve-form"' in html and 'id="held-discard-form"' in html
-    assert 'name="csrfmiddlewaretoken"' in html
-
-
-def test_manager_approves_from_the_record_page(client, manager, held_import):
+def test_record_page_counts_students_and_parent_contacts_apart(client, reviewer, held_import):
     record = held_import.record()
-    count = record.held_changes.count()
-    client.force_login(manager)
-    response = client.post(approve_url(record))
-    assert response.status_code == 302 and response.url == change_url(record)
-    assert texts(response) == [HELD_APPLIED.format(count=count)]
-    leaver = Person.objects.get(sourced_id=held_import.mutation["left"][0])
-    assert leaver.status == RosterStatus.ARCHIVED
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.APPROVE, actor=manager).exists()
-    html = client.get(change_url(record)).content.decode()
-    assert "approved and applied" in html and "held-approve-form" not in html
-
-
-def test_manager_discards_from_the_record_page(client, manager, held_import):
-    record = held_import.record()
-    count = record.held_changes.count()
-    client.force_login(manager)
-    response = client.post(discard_url(record))
-    assert texts(response) == [HELD_LEFT.format(count=count)]
-    assert not record.held_changes.filter(status="pending").exists()
-
-
-def test_refusal_is_shown_as_an_error(client, manager, held_import):
-    old = held_import.record()
-    newer = pull(held_import.connection).records.get(kind="students")
-    client.force_login(manager)
-    response = client.post(approve_url(old))
-    assert texts(response) == [
-        HELD_SUPERSEDED.format(newer=newer.run_id, run=old.run_id, kind="students")
-    ]
-
-
-def test_reviewer_cannot_approve(client, reviewer, held_import):
-    record = held_import.record()
+    parts = record.part_counts
+    assert set(parts) == {"students", "parent contacts"}
     client.force_login(reviewer)
-    assert client.post(approve_url(record)).status_code == 403
-    assert client.post(discard_url(record)).status_code == 403
-    assert record.held_changes.filter(status="pending").count() == record.held_changes.count()
+    html = client.get(change_url(record)).content.decode()
+    assert "<th scope='row'>Parent contacts</th>" in html
+    listed = client.get(reverse(LIST)).content.decode()
+    words = f"{record.received:,} received ({parts['students']['received']:,} students, "
+    assert words in listed
 
 
-def test_other_districts_manager_gets_404(client, other_manager, held_import):
-    client.force_login(other_manager)
-    record = held_import.record()
-    assert client.post(approve_url(record)).status_code == 404
-    assert client.get(change_url(record)).status_code == 404
-    assert not record.held_changes.exclude(status="pending").exists()
+def test_record_page_breaks_skipped_down(client, reviewer, connection):
+    record = ImportRecordFactory(
+        run__connection=connection, skipped=7,
+        skipped_reasons={"school_not_mapped": 5, "tobedeleted": 2},
+    )  # fmt: skip
+    client.force_login(reviewer)
+    html = client.get(change_url(record)).content.decode()
+    assert '<div id="skipped">' in html
+    assert "<strong>5</strong> school not mapped" in html
+    assert "<strong>2</strong> marked tobedeleted in the SIS" in html
 
 
-def test_approve_needs_post_and_csrf(client, manager, held_import):
-    from django.test import Client
-
-    record = held_import.record()
-    client.force_login(manager)
-    assert client.get(approve_url(record)).status_code == 405
-    strict = Client(enforce_csrf_checks=True)
-    strict.force_login(manager)
-    assert strict.post(approve_url(record)).status_code == 403
-    assert not record.held_changes.exclude(status="pending").exists()
+def test_an_error_file_that_read_nothing_says_so(client, reviewer, connection):
+    record = ImportRecordFactory(
+        run__connection=connection, status=RunStatus.ERROR, received=0, created=0,
+        message="Aeries refused the Consumer ID (401).",
+    )  # fmt: skip
+    client.force_login(reviewer)
+    html = client.get(change_url(record)).content.decode()
+    assert NO_ROWS_READ in html and NO_ISSUES not in html
 
 
 def test_troubleshooting_lists_every_issue_code_and_error_cause(client, reviewer):
@@ -215,14 +162,3 @@ def test_other_districts_records_are_not_listed(client, reviewer, records, other
     client.force_login(reviewer)
     listed = {r.pk for r in client.get(reverse(LIST)).context["cl"].result_list}
     assert listed == {r.pk for r in records.values()} and theirs.pk not in listed
-
-
-def test_superseded_held_changes_offer_only_discard(client, manager, held_import):
-    old = held_import.record()
-    newer = pull(held_import.connection).records.get(kind="students")
-    client.force_login(manager)
-    html = client.get(change_url(old)).content.decode()
-    assert f"Import #{newer.run_id} read this file again" in html
-    assert 'form="held-approve-form"' not in html and 'form="held-discard-form"' in html
-    html = client.get(change_url(newer)).content.decode()
-    assert 'form="held-approve-form"' in html and "read this file again" not in html

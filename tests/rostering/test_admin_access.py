@@ -3,11 +3,12 @@
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import audit_record
 from rostering.admin.base import DistrictScopedAdmin
-from rostering.models import YearArchive
+from rostering.models import RosterChange, YearArchive
 from tests.factories import (
     AcademicSessionFactory,
     ConnectionFactory,
@@ -52,6 +53,16 @@ OBJECT_MAKERS = {
     "rostering.enrollment": lambda d: EnrollmentFactory(district=d),
     "rostering.academicsession": lambda d: AcademicSessionFactory(district=d),
     "rostering.course": lambda d: CourseFactory(district=d),
+    "rostering.rosterchange": lambda d: RosterChange.objects.create(
+        district=d,
+        table="person",
+        row_id=PersonFactory(district=d).pk,
+        sourced_id="100001",
+        action=RosterChange.Action.UPDATED,
+        before={"family_name": "Lopez"},
+        after={"family_name": "López"},
+        created_at=timezone.now(),
+    ),
     "rostering.yeararchive": lambda d: YearArchive.objects.create(district=d, label="2025-2026"),
 }
 

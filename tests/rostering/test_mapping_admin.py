@@ -88,7 +88,7 @@ def test_one_submit_maps_and_unmaps(client, manager, connection, sis_rows, vendo
     response = client.post(map_url(connection), data)
 
     assert response.status_code == 302
-    assert texts(response) == [MAPPINGS_SAVED.format(count=2)]
+    assert texts(response) == [MAPPINGS_SAVED.format(count=2, s="s")]
     lincoln.refresh_from_db()
     jefferson.refresh_from_db()
     kennedy.refresh_from_db()
@@ -108,7 +108,7 @@ def test_a_row_changed_elsewhere_meanwhile_is_not_undone(client, manager, connec
 
     response = client.post(map_url(connection), data)
 
-    assert texts(response) == [MAPPINGS_SAVED.format(count=0)]
+    assert texts(response) == [MAPPINGS_SAVED.format(count=0, s="s")]
     lincoln.refresh_from_db()
     assert lincoln.school is None
 

@@ -1,8 +1,11 @@
 """E-mail summaries: subject flags, counts per file, first issues, link to the run."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from rostering.models import ImportIssue, ImportRecord, RunStatus, SyncSettings
 from rostering.notifications import (
@@ -86,8 +89,11 @@ def test_first_issues_only(run):
     )
     sync_run_notify(run=run)
     body = mail.outbox[0].body
-    assert f"First {EMAIL_ISSUES_LIMIT} of 25 issues" in body
-    assert "missing_name stu-019 (givenName): Student stu-019 has no first name." in body
+    assert f"First {EMAIL_ISSUES_LIMIT} of 25 issues (errors first)" in body
+    assert (
+        "- [Students] Error missing_name: stu-019, field givenName: "
+        "Student stu-019 has no first name." in body
+    )
     assert "stu-020" not in body
     assert "… and 5 more on the run's page." in body
 
@@ -115,3 +121,31 @@ class BrokenBackend:
 
     def send_messages(self, messages):
         raise OSError("connection refused")
+
+
+def test_summary_names_the_person_with_the_fix_and_explains_the_counts(run):
+    run.district.timezone = "America/Los_Angeles"
+    run.district.save()
+    run.started_at = run.finished_at = timezone.make_aware(datetime.datetime(2026, 9, 1, 2, 30))
+    run.save()
+    record = _record(
+        run, "students", RunStatus.COMPLETED_WITH_ERROR, received=12, created=9, skipped=2,
+        failed=1, skipped_reasons={"school_not_mapped": 2},
+        part_counts={"students": {"received": 8}, "parent contacts": {"received": 4}},
+    )  # fmt: skip
+    ImportIssue.objects.create(
+        record=record, code="invalid_grade", severity="error", sourced_id="STU_100004",
+        field="grades", message="Grade '14' is not a grade level (KG, 01-12, TK, PK ...).",
+        fix_hint="Correct the student's grade in Aeries.",
+        excerpt={"given_name": "Ana", "family_name": "Lopez", "role": "student",
+                 "grades": ["14"], "school_sourced_ids": ["994"]},
+    )  # fmt: skip
+    sync_run_notify(run=run)
+    body = mail.outbox[0].body
+    assert "Started Mon Aug 31, 19:30 (America/Los_Angeles)" in body  # local time
+    assert "Ana Lopez (Student · Student ID 100004 · sourcedId STU_100004 · Grade 14 · 994)" in body
+    assert "  Fix: Correct the student's grade in Aeries." in body
+    assert "    Students: received 8," in body and "    Parent contacts: received 4," in body
+    assert "    skipped: 2 school not mapped" in body
+    html = mail.outbox[0].alternatives[0].content
+    assert "Correct the student&#x27;s grade in Aeries." in html and "Ana Lopez" in html

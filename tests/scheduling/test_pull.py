@@ -6,7 +6,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from rostering.admin.runs import PULL_NOT_MANAGER, PULL_QUEUED
+from rostering.admin.connection_runs import PULL_NOT_MANAGER, PULL_QUEUED
 from rostering.imports import sync_run_start
 from rostering.models import Membership, RunStatus, SyncRun
 from rostering.scheduling import connection_scheduled_import

@@ -199,7 +199,8 @@ def test_saving_the_connection_page_syncs_the_schedule_and_audits(
     html = client.get(url).content.decode()
     time_box = re.search(r'<input[^>]*name="sync_settings-0-daily_time"[^>]*>', html).group()
     assert 'value="19:00"' in time_box
-    assert f'{time_box} <span class="time-zone">America/Chicago</span>' in html
+    # The zone is named once, in the page's header (the box needs no second one).
+    assert "Times in America/Chicago" in html and html.count("America/Chicago") == 1
     for _ in range(3):
         response = client.post(url, _settings_post(connection))
         assert response.status_code == 302, response.context["errors"]
