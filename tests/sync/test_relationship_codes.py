@@ -40,7 +40,8 @@ def test_codes_nobody_explains_are_warnings_until_the_manager_maps_them(
     guardians = Guardian.objects.all()
     assert guardians.exists() and len(warnings) == guardians.count()
     assert set(guardians.values_list("relationship", flat=True)) == {""}  # never "relative"
-    assert any(m.startswith("Relationship code '11' has no known meaning") for m in warnings.values())
+    eleven = "Relationship code '11' has no known meaning"
+    assert any(message.startswith(eleven) for message in warnings.values())
     issue = ImportIssue.objects.filter(record__run=first, code="unknown_relationship").first()
     assert issue.severity == "warning" and issue.field == "RelationshipToStudentCode"
     assert UNKNOWN_CODE_FIX.format(code="11").split(" (")[0] in issue.fix_hint
