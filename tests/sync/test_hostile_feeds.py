@@ -17,6 +17,7 @@ from rostering.models import (
     RunStatus,
     Section,
 )
+from sis.errors import SCHOOL_MISSING_MESSAGE
 from tests.sync.conftest import connect
 from tests.sync.helpers import pull, record
 
@@ -122,16 +123,22 @@ def test_both_databases_store_the_same_records_for_the_hostile_native_feed(sandb
     _assert_golden(GOLDEN_NATIVE)
 
 
-def test_a_retired_school_code_fails_only_its_school(sandbox_sis_factory):
+@pytest.mark.parametrize("kind", ["oneroster", "aeries_api"])
+def test_a_retired_school_code_fails_only_its_school(sandbox_sis_factory, kind):
     sis = sandbox_sis_factory(students=60, seed=7, behaviours={"retired_schools": ["992"]})
-    connection = connect(sis)
+    connection = connect(sis, kind=kind)
     connection.school_codes = "990,992,994"
     connection.save()
     run = pull(connection)
-    for kind in ("staff", "students", "classes", "enrollments"):
-        file = record(run, kind)
-        assert file.status == RunStatus.COMPLETED_WITH_ERROR, (kind, file.message)
-        assert "School code 992 is not in this Aeries" in file.message
+    assert run.status != RunStatus.ERROR
+    for file_kind in ("staff", "students", "classes", "enrollments"):
+        file = record(run, file_kind)
+        assert file.status == RunStatus.COMPLETED_WITH_ERROR, (file_kind, file.message)
+        assert SCHOOL_MISSING_MESSAGE.format(code="992") in file.message
+        assert (
+            "School code 992 is not in this Aeries: remove it or fix it on the connection."
+            in file.message
+        )  # the issue's words
         assert ImportIssue.objects.filter(record=file, code="school_missing",
                                           sourced_id="992").exists()  # fmt: skip
     schools = {s for ids in Person.objects.values_list("sis_school_ids", flat=True) for s in ids}
@@ -152,6 +159,25 @@ def test_a_refused_change_filter_turns_the_delta_into_a_full_read_with_a_note(sa
     assert "a full read" in students.message
     assert students.received > 50  # every student was read
     assert students.updated >= 1
+
+
+def test_a_refused_role_filter_imports_the_same_people_with_a_note(sandbox_sis_factory):
+    sis = sandbox_sis_factory(students=60, seed=7, clean=True)
+    connection = connect(sis, existing_accounts="update", archive_missing=True)
+    pull(connection)
+    people = set(Person.objects.values_list("sourced_id", "role", "status"))
+    guardians = set(Guardian.objects.values_list("sourced_id", "student__sourced_id"))
+
+    sis.set_behaviours(rejected_filters=["role"])  # /users?filter=role=… answers 400
+    run = pull(connection)
+
+    assert set(Person.objects.values_list("sourced_id", "role", "status")) == people
+    assert set(Guardian.objects.values_list("sourced_id", "student__sourced_id")) == guardians
+    for kind in ("staff", "students"):  # administrators, aides and parents come from /users
+        file = record(run, kind)
+        assert file.status == RunStatus.COMPLETED, file.message  # complete data: a note
+        assert "does not accept the filter" in file.message
+        assert (file.created, file.updated, file.archived) == (0, 0, 0)
 
 
 def test_every_problem_of_a_row_is_reported(sis, connection):
