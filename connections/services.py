@@ -196,6 +196,7 @@ class StoredSecretUnreadable(SisError):
     code = "secret_unreadable"
 
 
+@sensitive_variables("value")
 def _secret_for_client(connection: Connection, field: str) -> str:
     value = getattr(connection, field)
     if not isinstance(value, UndecryptableSecret):
