@@ -9,7 +9,8 @@ sensitive_variables covers the functions we mark; a secret also travels through 
 nobody can mark — the SIS client's bearer token, the token answer, requests' and
 urllib3's headers — so every frame's variables named like a secret (secret, token,
 cert…, password, auth…, cookie), and such keys of the mappings a frame holds
-(`Authorization`, `access_token`, `AERIES-CERT`), are masked too.
+(`Authorization`, `access_token`, `AERIES-CERT`), are masked too, and so are POST fields
+named like a secret on a view that forgot sensitive_post_parameters.
 """
 
 import re
@@ -24,6 +25,18 @@ _DEPTH = 3  # nested mappings looked into
 class SecretSafeExceptionReporterFilter(SafeExceptionReporterFilter):
     def is_active(self, request) -> bool:
         return True
+
+    def get_post_parameters(self, request):
+        """The POST data, sensitive_post_parameters applied, and every field named like a
+        secret masked as well (a view that takes a secret and forgot the decorator)."""
+        post = super().get_post_parameters(request)
+        named = [key for key in post if SECRET_NAME.search(key) and post[key]]
+        if not named:
+            return post
+        cleansed = post.copy()
+        for key in named:
+            cleansed[key] = self.cleansed_substitute
+        return cleansed
 
     def get_traceback_frame_variables(self, request, tb_frame):
         variables = super().get_traceback_frame_variables(request, tb_frame)

@@ -175,3 +175,34 @@ def test_secret_names_and_secret_keys_of_mappings_are_masked():
     assert cleanse("payload", payload)["expires_in"] == 3600
     plain = {"kind": "oneroster"}
     assert cleanse("fields", plain) is plain and cleanse("token", "") == ""
+
+
+def test_typed_values_tested_before_saving_stay_off_the_page(settings):
+    """Whatever shape a Test connection of typed (unsaved) values takes, the secrets it
+    carries in its frames' variables and keyword arguments, and its POST fields (even
+    without sensitive_post_parameters on its view), are masked."""
+    import sys
+
+    from django.test import RequestFactory
+    from django.views.debug import ExceptionReporter
+
+    from sis.credentials import SisCredentials
+
+    settings.DEBUG = True
+
+    def probe(*, credentials, form_data):
+        raise RuntimeError("the probe broke")
+
+    def test_typed(*, new_client_secret: str, new_certificate: str, form_data: dict):
+        credentials = SisCredentials(kind="oneroster", base_url="https://d.aeries.net/aeries/",
+                                     client_id="id", client_secret=new_client_secret)  # fmt: skip
+        probe(credentials=credentials, form_data=form_data)
+
+    request = RequestFactory().post("/", {"new_client_secret": SECRET})
+    try:
+        typed = {"new_client_secret": SECRET, "new_certificate": CERTIFICATE}
+        test_typed(**typed, form_data=typed)
+    except RuntimeError:
+        page = ExceptionReporter(request, *sys.exc_info()).get_traceback_html()
+    assert "the probe broke" in page and "form_data" in page
+    assert SECRET not in page and CERTIFICATE not in page
