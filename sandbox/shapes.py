@@ -2,7 +2,8 @@
 
 - aeries_ids: students as STU_<Student ID>, parents as PAT_<n>; every tenth student
   shares its first parent with the student before it (siblings), so that parent's row
-  lists both students in `agents`; enrollments as <school>_<user>_<section>.
+  lists both students in `agents` (every other younger sibling with two contacts lists
+  the shared parent second); enrollments as <school>_<user>_<section>.
 - strict_spec: booleans as JSON booleans, hrefs absolute.
 - dirty_text: a NUL inside a student's given name and e-mail, an over-long family
   name, an extra student whose sourcedId has 300 characters, a given name that is a
