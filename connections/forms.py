@@ -7,7 +7,7 @@ from connections.crypto import UndecryptableSecret
 from connections.models import Connection
 from connections.services import SNAPSHOT_FIELDS
 from connections.url_validation import sis_address_validate, sis_url_clean
-from sis.relationships import mapping_parse
+from sis.relationships import mapping_parse, mapping_text
 
 KEEP_STORED = "Leave blank to keep the stored value."
 NOT_SET = "Not set yet."
@@ -105,7 +105,7 @@ class ConnectionForm(forms.ModelForm):
             pairs = mapping_parse(self.cleaned_data.get("relationship_codes", ""))
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
-        return ", ".join(f"{code}={relationship}" for code, relationship in pairs)
+        return mapping_text(pairs)
 
     def clean_school_codes(self):
         codes = [c.strip() for c in self.cleaned_data["school_codes"].split(",") if c.strip()]

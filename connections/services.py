@@ -13,7 +13,7 @@ from connections.models import Connection
 from connections.url_validation import sis_address_validate, sis_url_clean
 from sis import SisClient, SisCredentials, client_for
 from sis.errors import SisError
-from sis.relationships import mapping_parse
+from sis.relationships import mapping_parse, mapping_text
 
 SNAPSHOT_FIELDS = (
     "district",
@@ -82,6 +82,16 @@ def connection_urls_clean(*, connection: Connection) -> list[str]:
     return cleaned.notes
 
 
+def connection_relationship_codes_clean(*, connection: Connection) -> None:
+    """Writes the connection's relationship codes one way ("11=parent, 16=guardian");
+    raises ValidationError naming the entries that are not code=relationship."""
+    try:
+        pairs = mapping_parse(connection.relationship_codes)
+    except ValueError as exc:
+        raise ValidationError({"relationship_codes": str(exc)}) from None
+    connection.relationship_codes = mapping_text(pairs)
+
+
 # The debug error page shows a failing frame's variables: never these. (A decorator
 # between this one and the function, such as @transaction.atomic, would show them as
 # its own arguments.)
@@ -124,6 +134,7 @@ def _connection_write(
     remote_addr: str | None,
 ) -> Connection:
     connection_urls_clean(connection=connection)
+    connection_relationship_codes_clean(connection=connection)
     if new_secret:
         connection.client_secret = new_secret.strip()
     if new_certificate:
@@ -185,6 +196,7 @@ class StoredSecretUnreadable(SisError):
     code = "secret_unreadable"
 
 
+@sensitive_variables("value")
 def _secret_for_client(connection: Connection, field: str) -> str:
     value = getattr(connection, field)
     if not isinstance(value, UndecryptableSecret):

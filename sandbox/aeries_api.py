@@ -239,16 +239,18 @@ class AeriesApi:
         return self.listing(request, ("sections", code, *rest), make)
 
     def school_contacts(self, request: Request, code: str, rest: list[str]) -> Response:
+        behaviours = self.switches.behaviours
+
         def make(g: Groups) -> list[dict]:
-            return [
-                nr.contact_native(
-                    c,
-                    g.people[c.student_id],
-                    numeric=self.switches.behaviours.numeric_relationships,
-                )
+            rows = [
+                (c, nr.contact_native(c, g.people[c.student_id],
+                                      numeric=behaviours.numeric_relationships))
                 for c in g.contacts[code]
                 if not rest or c.student_id == rest[0]
-            ]
+            ]  # fmt: skip
+            if behaviours.dirty_text:
+                return [shapes.dirty_native_contact(c, row) for c, row in rows]
+            return [row for _c, row in rows]
 
         return self.listing(request, ("contacts", code, *rest), make)
 

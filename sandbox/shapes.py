@@ -2,10 +2,12 @@
 
 - aeries_ids: students as STU_<Student ID>, parents as PAT_<n>; every tenth student
   shares its first parent with the student before it (siblings), so that parent's row
-  lists both students in `agents`; enrollments as <school>_<user>_<section>.
+  lists both students in `agents` (every other younger sibling with two contacts lists
+  the shared parent second); enrollments as <school>_<user>_<section>.
 - strict_spec: booleans as JSON booleans, hrefs absolute.
 - dirty_text: a NUL inside a student's given name and e-mail, an over-long family
-  name, and an extra student whose sourcedId has 300 characters.
+  name, an extra student whose sourcedId has 300 characters, a given name that is a
+  JSON object, a user name with a CR/LF in it and a contact with blank names.
 """
 
 from sandbox.model import District, Enrollment, Person
@@ -13,6 +15,10 @@ from sandbox.model import District, Enrollment, Person
 NUL_STUDENT = "100011"
 LONG_STUDENT = "100012"
 LONG_ID_TEMPLATE = "100013"
+OBJECT_NAME_STUDENT = "100014"  # givenName / FirstName is a JSON object
+LINE_BREAK_STUDENT = "100016"  # username / NetworkLoginID has a CR/LF in it
+NAMELESS_CONTACT = "CNT_100017_1"  # a contact with blank first and last names
+LINE_BREAK = "\r\nBcc: someone@example.org"
 LONG_SOURCED_ID = "S" + "9" * 299
 LONG_TAIL = "x" * 300
 SIBLING_EVERY = 10
@@ -36,6 +42,12 @@ class AeriesIds:
             if older.contact_ids and younger.contact_ids:
                 self.shared[younger.contact_ids[0]] = older.contact_ids[0]
                 self.also.setdefault(older.contact_ids[0], []).append(younger.sourced_id)
+        # younger siblings who list the shared parent after their own (second) contact
+        self.shared_second: set[str] = set()
+        for index in range(1, len(students), SIBLING_EVERY):
+            younger = students[index]
+            if len(younger.contact_ids) > 1 and index // SIBLING_EVERY % 2:
+                self.shared_second.add(younger.sourced_id)
         self.pat: dict[str, str] = {}
         for contact in sorted((p for p in people if p.student_id), key=lambda p: p.sourced_id):
             self.pat_of(contact.sourced_id)
@@ -58,7 +70,10 @@ class AeriesIds:
         """The record with Aeries ids (a parent siblings share is the older one's row)."""
         record = {**record, "sourcedId": self.user(person.sourced_id)}
         if person.role == "student":
-            record["agents"] = [ref("user", self.pat_of(c)) for c in person.contact_ids]
+            contacts = list(person.contact_ids)
+            if person.sourced_id in self.shared_second:  # the shared parent comes second here
+                contacts.reverse()
+            record["agents"] = [ref("user", self.pat_of(c)) for c in contacts]
         elif person.student_id:
             students = [person.student_id, *self.also.get(person.sourced_id, [])]
             record["agents"] = [ref("user", self.user(s)) for s in students]
@@ -96,20 +111,38 @@ def demographics_strict(record: dict) -> dict:
 
 
 def dirty_user(person: Person, record: dict) -> dict:
-    if person.sourced_id == NUL_STUDENT:
+    sourced_id = person.sourced_id
+    if sourced_id == NUL_STUDENT:
         given, email = record["givenName"], record["email"]
         return {**record, "givenName": given[:2] + "\x00" + given[2:],
                 "email": email[:1] + "\x00" + email[1:]}  # fmt: skip
-    if person.sourced_id == LONG_STUDENT:
+    if sourced_id == LONG_STUDENT:
         return {**record, "familyName": record["familyName"] + LONG_TAIL}
+    if sourced_id == OBJECT_NAME_STUDENT:
+        return {**record, "givenName": {"text": record["givenName"]}}
+    if sourced_id == LINE_BREAK_STUDENT:
+        return {**record, "username": record["username"] + LINE_BREAK}
+    if sourced_id == NAMELESS_CONTACT:
+        return {**record, "givenName": "", "familyName": ""}
     return record
 
 
 def dirty_native_student(person: Person, row: dict) -> dict:
-    if person.sourced_id == NUL_STUDENT:
+    sourced_id = person.sourced_id
+    if sourced_id == NUL_STUDENT:
         return {**row, "FirstName": row["FirstName"][:2] + "\x00" + row["FirstName"][2:]}
-    if person.sourced_id == LONG_STUDENT:
+    if sourced_id == LONG_STUDENT:
         return {**row, "LastName": row["LastName"] + LONG_TAIL}
+    if sourced_id == OBJECT_NAME_STUDENT:
+        return {**row, "FirstName": {"text": row["FirstName"]}}
+    if sourced_id == LINE_BREAK_STUDENT:
+        return {**row, "NetworkLoginID": row["NetworkLoginID"] + LINE_BREAK}
+    return row
+
+
+def dirty_native_contact(contact: Person, row: dict) -> dict:
+    if contact.sourced_id == NAMELESS_CONTACT:
+        return {**row, "FirstName": "", "LastName": ""}
     return row
 
 

@@ -49,7 +49,8 @@ class Behaviours:
     redirects: list[dict] = field(default_factory=list)
     link_host: str = ""  # host[:port] written into Link headers instead of the request's
     duplicate_rows: bool = False  # a student, a class and an enrollment served twice (rebuild)
-    dirty_text: bool = False  # NUL characters and over-long values in a few rows (rebuild)
+    # NUL, over-long values, a JSON object for a name, a CR/LF user name, a nameless contact
+    dirty_text: bool = False  # (rebuild)
     retired_schools: list[str] = field(default_factory=list)  # codes gone (404) (rebuild)
 
     REBUILD = ("strict_spec", "aeries_ids", "duplicate_rows", "dirty_text", "retired_schools")

@@ -81,6 +81,11 @@ def mapping_parse(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(dict(pairs).items())
 
 
+def mapping_text(pairs: Iterable[tuple[str, str]]) -> str:
+    """The mapping as the connection stores it: "11=parent, 16=guardian"."""
+    return ", ".join(f"{code}={relationship}" for code, relationship in pairs)
+
+
 def code_table_parse(rows: Iterable[Any]) -> dict[str, str]:
     """Aeries code-set rows ({"Code", "Description"}) -> code -> description."""
     table: dict[str, str] = {}

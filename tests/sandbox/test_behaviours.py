@@ -4,7 +4,13 @@ import pytest
 import requests
 
 from sandbox.auth import SCOPES
-from sandbox.shapes import LONG_SOURCED_ID, NUL_STUDENT
+from sandbox.shapes import (
+    LINE_BREAK_STUDENT,
+    LONG_SOURCED_ID,
+    NAMELESS_CONTACT,
+    NUL_STUDENT,
+    OBJECT_NAME_STUDENT,
+)
 from sandbox.testing import SandboxClient
 
 
@@ -147,6 +153,27 @@ def test_dirty_text_has_nul_characters_and_over_long_values(sandbox_sis, client)
         timeout=10,
     )
     assert b"\\u0000" in native.content
+    given = client.get(f"users/{OBJECT_NAME_STUDENT}").json()["user"]["givenName"]
+    assert isinstance(given, dict)
+    assert "\r\n" in client.get(f"users/{LINE_BREAK_STUDENT}").json()["user"]["username"]
+    nameless = client.get(f"users/{NAMELESS_CONTACT}").json()["user"]
+    assert (nameless["givenName"], nameless["familyName"]) == ("", "")
+
+    def native_rows(sourced_id: str, collection: str) -> list[dict]:
+        user = client.get(f"users/{sourced_id}").json()["user"]
+        school = user["orgs"][0]["sourcedId"]
+        student = sourced_id.split("_")[1] if sourced_id.startswith("CNT_") else sourced_id
+        return requests.get(
+            f"{sandbox_sis.base_url}api/v5/schools/{school}/{collection}/{student}",
+            headers={"AERIES-CERT": sandbox_sis.certificate},
+            timeout=10,
+        ).json()
+
+    assert isinstance(native_rows(OBJECT_NAME_STUDENT, "students")[0]["FirstName"], dict)
+    assert "\r\n" in native_rows(LINE_BREAK_STUDENT, "students")[0]["NetworkLoginID"]
+    contacts = native_rows(NAMELESS_CONTACT, "contacts")
+    first = next(row for row in contacts if row["SequenceNumber"] == 1)
+    assert (first["FirstName"], first["LastName"]) == ("", "")
 
 
 def test_retired_schools_are_gone_from_both_apis(sandbox_sis, client):

@@ -60,6 +60,8 @@ def test_a_parent_shared_by_siblings_is_ordered_by_each_students_agents(sandbox_
         place = agents[contact.student_sourced_id].index(contact.sourced_id) + 1
         assert (contact.order, contact.primary) == (place, place == 1)
     assert any(not c.primary for c in contacts)  # not "order 1 and primary" for every link
+    # one PAT_ row, primary for one sibling and second for the other
+    assert any({c.primary for c in rows} == {True, False} for rows in shared)
 
 
 def test_strict_spec_answers_give_the_same_records(sandbox_sis):

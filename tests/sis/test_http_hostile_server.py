@@ -98,3 +98,27 @@ def test_without_insecure_urls_the_sandbox_itself_is_refused(sandbox_sis):
         pytest.raises(errors.SisAddressRefusedError),
     ):
         client.authenticate()
+
+
+def test_a_dns_change_mid_read_reaches_nothing(sandbox_sis):
+    """The name points at the SIS for the token and the first pages; the connection then
+    drops (a page cut off) and, meanwhile, the name points inside our network: the new
+    connection is checked again and refused, nothing is sent there."""
+    asked: list[str] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"] if len(asked) == 1 else ["10.0.0.5"]
+
+    port = sandbox_sis.base_url.split(":")[2].split("/")[0]
+    sandbox_sis.set_faults(page_faults=[{"kind": "truncate", "path": "students", "offset": 50}])
+    creds = {"base_url": f"http://sis.example.test:{port}/aeries/"}
+
+    with (
+        sandbox_client(sandbox_sis, creds=creds, resolver=resolver, page_size=50) as client,
+        pytest.raises(errors.SisAddressRefusedError) as caught,
+    ):
+        read_all(client, Entity.STUDENTS)
+
+    assert caught.value.message.startswith("sis.example.test resolves to 10.0.0.5, ")
+    assert asked == ["sis.example.test", "sis.example.test"]  # every connection, checked

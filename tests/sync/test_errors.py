@@ -43,6 +43,14 @@ def test_missing_permission_fails_that_file_only(sis, connection):
     assert not Section.objects.exists() and not Enrollment.objects.exists()
 
 
+# The true message of each fault (never "cannot connect … reachable from the internet").
+BROKEN_PAGE_MESSAGES = {
+    "malformed": "/students answered with malformed JSON (twice in a row)",
+    "truncate": "The answer from /aeries/ims/oneroster/v1p1/students was cut off after ",
+    "timeout": "did not answer in time (1 s)",
+}
+
+
 @pytest.mark.parametrize("kind", ["malformed", "truncate", "timeout"])
 def test_broken_page_mid_file_writes_nothing_of_that_file(sis, connection, kind):
     sis.set_faults(page_faults=[{"kind": kind, "path": "students", "offset": 100, "times": None,
@@ -50,10 +58,28 @@ def test_broken_page_mid_file_writes_nothing_of_that_file(sis, connection, kind)
     run = pull(connection)
     students = record(run, "students")
     assert students.status == RunStatus.ERROR, students.message
-    assert students.message
+    assert BROKEN_PAGE_MESSAGES[kind] in students.message
+    assert not students.message.startswith("Cannot connect")
     assert not Person.objects.filter(role="student").exists()  # pages 1-2 were not kept
     assert Person.objects.filter(role="teacher").exists()  # the staff file landed
     assert students.created == 0
+
+
+@pytest.mark.parametrize("kind", ["malformed", "truncate"])
+def test_a_page_broken_once_is_asked_again_and_costs_nothing(sis, connection, kind):
+    sis.set_faults(page_faults=[{"kind": kind, "path": "students", "offset": 100}])
+    run = pull(connection)
+    students = record(run, "students")
+    assert students.status == RunStatus.COMPLETED_WITH_ERROR  # the catalogue's bad rows only
+    assert Person.objects.filter(role="student").count() > 150
+
+
+def test_a_500_on_a_page_is_retried_like_the_other_server_errors(sis, connection):
+    sis.set_faults(page_faults=[{"kind": "status", "path": "students", "offset": 50, "times": 2,
+                                 "status": 500}])  # fmt: skip
+    run = pull(connection)
+    assert record(run, "students").status == RunStatus.COMPLETED_WITH_ERROR  # bad rows only
+    assert Person.objects.filter(role="student").count() > 150
 
 
 def test_server_errors_are_retried_then_succeed(sis, connection):

@@ -77,30 +77,53 @@ def test_relinks_apply_at_once_when_the_connection_says_so(sandbox_sis_factory):
                                      status=RosterStatus.ACTIVE).exists()  # fmt: skip
 
 
-def test_switching_the_connection_s_kind_re_keys_nobody(sandbox_sis_factory):
-    sis = sandbox_sis_factory(students=60, seed=7, behaviours={"aeries_ids": True})
-    connection = connect(sis)  # OneRoster: STU_<id>, TCH_<id>
-    _archive_and_update(connection, relink_automatically=True)
-    pull(connection)
-    people = dict(Person.objects.values_list("pk", "role"))
-    staff = dict(Person.objects.exclude(role="student").values_list("aeries_staff_id", "pk"))
-    students = _students()
+def _accounts() -> dict[tuple[str, str], int]:
+    """(role, Aeries id) -> account id, for everyone: the identity a kind switch keeps."""
+    rows = Person.objects.values_list("role", "aeries_student_id", "aeries_staff_id", "pk")
+    return {(role, student or staff): pk for role, student, staff, pk in rows}
 
-    connection.kind = "aeries_api"  # the native API: plain Student IDs
-    connection.save()
-    run = pull(connection)
-    assert record(run, "students").part_counts["students"]["created"] == 0
-    assert record(run, "staff").created == 0
-    assert _students() == students
-    assert (
-        dict(Person.objects.exclude(role="student").values_list("aeries_staff_id", "pk")) == staff
-    )
-    assert (
-        not Person.objects.filter(pk__in=people, status=RosterStatus.ARCHIVED)
-        .exclude(sourced_id__in=["100007"])
-        .exists()
-    )  # nobody archived (but the catalogue's tobedeleted student)
-    assert Person.objects.get(pk=students["100020"]).sourced_id == "100020"
+
+def _created_archived(run) -> dict[str, tuple[int, int]]:
+    """Accounts and classes created and archived by a run (parent contacts and enrollments
+    are links: see the note in docs/notes-issue12.md)."""
+    staff, students, classes = (record(run, kind) for kind in ("staff", "students", "classes"))
+    accounts = students.part_counts["students"]
+    return {
+        "staff": (staff.created, staff.archived),
+        "students": (accounts["created"], accounts["archived"]),
+        "classes": (classes.created, classes.archived),
+    }
+
+
+@pytest.mark.parametrize("automatic", [True, False], ids=["relinked at once", "held, approved"])
+def test_switching_the_connection_s_kind_and_back_re_keys_nobody(sandbox_sis_factory, automatic):
+    sis = sandbox_sis_factory(students=60, seed=7, clean=True, behaviours={"aeries_ids": True})
+    connection = connect(sis)  # OneRoster: STU_<id>, TCH_<id>
+    _archive_and_update(connection, relink_automatically=automatic)
+    pull(connection)
+    accounts = _accounts()
+    assert all(aeries_id for _role, aeries_id in accounts)  # everyone has Aeries' own id
+    sourced_ids = dict(Person.objects.values_list("pk", "sourced_id"))
+
+    for kind in ("aeries_api", "oneroster"):  # the native API (plain Student IDs), and back
+        connection.kind = kind
+        connection.save()
+        run = pull(connection)
+        assert set(_created_archived(run).values()) == {(0, 0)}, (kind, _created_archived(run))
+        relinks = record(run, "students").part_counts["students"]
+        # there: matched on Aeries' ids; back: the former sourcedIds are known aliases
+        expected = 60 if kind == "aeries_api" else 0
+        assert relinks["relinked" if automatic else "held_relinks"] == expected, kind
+        if not automatic:
+            for file in run.records.filter(held_relinks__gt=0):
+                held_changes_approve(record=file, actor=None)
+        assert _accounts() == accounts, kind  # the same accounts, nobody new
+        assert not Person.objects.filter(status=RosterStatus.ARCHIVED).exists(), kind
+        # the native API's sourcedId; going back, the OneRoster one is its known alias
+        assert Person.objects.get(pk=accounts[("student", "100020")]).sourced_id == "100020"
+    aliases = dict(PersonAlias.objects.values_list("sourced_id", "person_id"))
+    assert all(aliases.get(sid, pk) == pk for pk, sid in sourced_ids.items())
+    assert aliases["STU_100020"] == accounts[("student", "100020")]
 
 
 def test_two_people_sharing_an_id_are_two_accounts(sandbox_sis_factory):
