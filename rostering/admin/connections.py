@@ -19,6 +19,7 @@ from rostering.admin.connection_runs import (
     SchedulePauseInline,
     SyncSettingsInline,
 )
+from rostering.admin.rules import ConnectionRulesMixin
 from rostering.scheduling import connection_schedule_remove
 from rostering.schools import sis_schools_unmapped_count
 
@@ -38,7 +39,11 @@ TEST_FAILING = "{connection}: connection failing. {message}"
 
 @admin.register(Connection)
 class ConnectionAdmin(
-    ConnectionActionsMixin, ConnectionRunsAdminMixin, ServiceInlinesAdmin, DistrictScopedAdmin
+    ConnectionRulesMixin,
+    ConnectionActionsMixin,
+    ConnectionRunsAdminMixin,
+    ServiceInlinesAdmin,
+    DistrictScopedAdmin,
 ):
     form = ConnectionForm
     list_display = ["name", "district", "kind", "base_url", "enabled", "last_test_status"]
