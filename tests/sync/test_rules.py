@@ -58,9 +58,7 @@ def test_a_grade_rule_imports_only_the_students_of_those_grades(sis, connection)
     students_part = record(run, "students").part_counts["students"]
     assert students_part["skipped_by"][SKIP_RULE["grades"]] == len(all_students) - len(kept)
     # Their parent contacts go with them, skipped for the same rule.
-    assert record(run, "students").part_counts["parent contacts"]["skipped_by"][
-        SKIP_RULE["grades"]
-    ]
+    assert record(run, "students").part_counts["parent contacts"]["skipped_by"][SKIP_RULE["grades"]]
     # Classes of other grades are cut too, and every enrollment is of a kept class and person.
     for grades in _active(Section, connection).values_list("grades", flat=True):
         assert not grades or set(grades) & set(HIGH_SCHOOL)
