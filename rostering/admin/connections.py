@@ -134,8 +134,8 @@ class ConnectionAdmin(
         if obj is None:
             return [fs for fs in self.fieldsets if fs[0] != "Last connection test"]
         if not self.has_change_permission(request, obj):
-            return self.reviewer_fieldsets
-        return self.fieldsets
+            return self.with_rules_fieldset(self.reviewer_fieldsets)
+        return self.with_rules_fieldset(self.fieldsets)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

@@ -112,9 +112,10 @@ class ConnectionRulesMixin:
             *super().get_urls(),
         ]  # fmt: skip
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = list(super().get_fieldsets(request, obj))
-        return [*fieldsets, RULES_FIELDSET] if obj is not None else fieldsets
+    @staticmethod
+    def with_rules_fieldset(fieldsets: list) -> list:
+        """An existing connection's fieldsets, with the rules and names summary."""
+        return [*fieldsets, RULES_FIELDSET]
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "rules_summary"]
