@@ -54,9 +54,7 @@ def test_new_accounts_get_the_template_names_with_collisions_numbered(connection
         by_base.setdefault(_base(person), []).append(person.username)
     for base, names in by_base.items():
         if base and not Person.objects.filter(username=base).exclude(role="student").exists():
-            assert (
-                names == [base] + [f"{base}{n}" for n in range(2, len(names) + 1)][: len(names) - 1]
-            )
+            assert names == [base, *(f"{base}{n}" for n in range(2, len(names) + 1))]
     assert not Person.objects.values("district", "username").annotate(n=Count("id")).filter(n__gt=1)
     assert pull(connection).records.get(kind="students").created == 0  # same names, unchanged
 
