@@ -8,7 +8,7 @@ accounts before they are saved; renames of existing accounts wait for approval.
 """
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -120,8 +120,8 @@ class ConnectionRulesMixin:
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "rules_summary"]
 
-    @staticmethod
-    def rules_summary(obj) -> str:
+    @admin.display(description="Rules and names")
+    def rules_summary(self, obj) -> str:
         rules = SyncRules.objects.filter(connection=obj).first()
         fmt = NameFormat.objects.filter(connection=obj).first()
         lines = rules_words(rules) or ["No sync rules: every student and class is imported."]
@@ -142,8 +142,6 @@ class ConnectionRulesMixin:
         )
         items = format_html_join("", "<li>{}</li>", ((line,) for line in lines))
         return format_html('<ul class="rules-summary">{}</ul><p>{}</p>', items, links)
-
-    rules_summary.short_description = "Rules and names"
 
     # Pages ------------------------------------------------------------------------------
     def _page_connection(self, request, object_id):
