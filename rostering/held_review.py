@@ -27,6 +27,7 @@ VERBS = {
     HeldChange.Kind.UPDATE: "updated",
     HeldChange.Kind.ARCHIVE: "archived",
     HeldChange.Kind.RELINK: "relinked",
+    HeldChange.Kind.RENAME: "renamed",
 }
 RULE_SHARE = (
     "{share} of the active {nouns} ({count:,} of {active:,}) would be {verb}; "
@@ -42,6 +43,11 @@ RULE_RELINK = (
     "import would otherwise archive; approving keeps that account (its history, classes "
     "and contacts) under the new sourcedId. “{setting}” is off in the connection's sync "
     "settings, so relinks wait for approval."
+)
+RULE_RENAME = (
+    "The connection's name format gives {what} a new username or e-mail (see “Name "
+    "formats” on the connection page). Renames are never applied without approval: "
+    "people sign in with these names."
 )
 CSV_HEADER = ("Import", "File", "Change", "Kind of row", "sourcedId", "Student ID / Staff ID",
               "Name", "Details", "What would change")  # fmt: skip
@@ -138,6 +144,9 @@ def held_rule(*, run: SyncRun, table: str, role: str | None, kind: str, count: i
         what = f"this {nouns}" if count == 1 else f"these {nouns}"
         setting = SyncSettings._meta.get_field("relink_automatically").verbose_name
         return RULE_RELINK.format(what=what, setting=setting)
+    if kind == HeldChange.Kind.RENAME:
+        nouns = held_noun(table=table, role=role, count=count)
+        return RULE_RENAME.format(what=f"this {nouns}" if count == 1 else f"these {nouns}")
     active = _active(run, table, role)
     nouns = held_noun(table=table, role=role, count=2)
     if kind == HeldChange.Kind.ARCHIVE and count >= active > MIN_HELD_CHANGES:
@@ -207,7 +216,7 @@ def _relink_rows(run: SyncRun, changes: list[HeldChange]) -> list[HeldRow]:
 
 def held_rows(*, run: SyncRun, table: str, kind: str, changes: list[HeldChange]) -> list[HeldRow]:
     """The held changes of one table and kind, each by name (and what would change)."""
-    if kind == HeldChange.Kind.UPDATE:
+    if kind in (HeldChange.Kind.UPDATE, HeldChange.Kind.RENAME):
         return _update_rows(run, table, changes)
     if kind == HeldChange.Kind.RELINK:
         return _relink_rows(run, changes)

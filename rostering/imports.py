@@ -9,6 +9,7 @@ and e-mails its summary when it ends.
 
 import datetime
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
@@ -100,20 +101,25 @@ def sync_run_preview_changes(
     actor: AbstractBaseUser | None,
     mode: str = SyncRun.Mode.FULL,
     trigger: str = SyncRun.Trigger.MANUAL,
+    prepare: Callable[[], None] | None = None,
+    inspect: Callable = preview_files,
 ) -> tuple[RunReport, list[PreviewFile]]:
     """sync_run_preview, and who each file would create, update, archive, restore or
-    hold, by name (read before the rollback): the Preview changes button."""
-    return _previewed(
-        connection=connection, actor=actor, mode=mode, trigger=trigger, inspect=preview_files
-    )
+    hold, by name (read before the rollback): the Preview changes button. `prepare`
+    runs first inside the rolled-back transaction (settings not saved yet: a preview of
+    a change of sync rules); `inspect(run=…)` reads what the page shows."""
+    return _previewed(connection=connection, actor=actor, mode=mode, trigger=trigger,
+                      inspect=inspect, prepare=prepare)  # fmt: skip
 
 
-def _previewed(*, connection, actor, mode: str, trigger: str, inspect=None):
+def _previewed(*, connection, actor, mode: str, trigger: str, inspect=None, prepare=None):
     _stale_release(connection)
     report: RunReport | None = None
     inspected = None
     try:
         with transaction.atomic():
+            if prepare is not None:
+                prepare()
             run = sync_run_create(connection=connection, actor=actor, trigger=trigger, mode=mode)
             run = sync_run_execute(run=run, progress=False)
             report = run_report(run=run)

@@ -19,6 +19,7 @@ from rostering.admin.connection_runs import (
     SchedulePauseInline,
     SyncSettingsInline,
 )
+from rostering.admin.rules import ConnectionRulesMixin
 from rostering.scheduling import connection_schedule_remove
 from rostering.schools import sis_schools_unmapped_count
 
@@ -38,7 +39,11 @@ TEST_FAILING = "{connection}: connection failing. {message}"
 
 @admin.register(Connection)
 class ConnectionAdmin(
-    ConnectionActionsMixin, ConnectionRunsAdminMixin, ServiceInlinesAdmin, DistrictScopedAdmin
+    ConnectionRulesMixin,
+    ConnectionActionsMixin,
+    ConnectionRunsAdminMixin,
+    ServiceInlinesAdmin,
+    DistrictScopedAdmin,
 ):
     form = ConnectionForm
     list_display = ["name", "district", "kind", "base_url", "enabled", "last_test_status"]
@@ -129,8 +134,8 @@ class ConnectionAdmin(
         if obj is None:
             return [fs for fs in self.fieldsets if fs[0] != "Last connection test"]
         if not self.has_change_permission(request, obj):
-            return self.reviewer_fieldsets
-        return self.fieldsets
+            return self.with_rules_fieldset(self.reviewer_fieldsets)
+        return self.with_rules_fieldset(self.fieldsets)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

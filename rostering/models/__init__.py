@@ -12,6 +12,7 @@ from rostering.models.people import (
 )
 from rostering.models.pins import FieldPin
 from rostering.models.rollover import YearArchive
+from rostering.models.rules import NameFormat, SyncRules
 from rostering.models.scheduling import SchedulePause
 from rostering.models.schools import SisSchool
 from rostering.models.sync import (
@@ -34,6 +35,7 @@ __all__ = [
     "ImportIssue",
     "ImportRecord",
     "Membership",
+    "NameFormat",
     "Person",
     "PersonAlias",
     "PersonMerge",
@@ -46,6 +48,7 @@ __all__ = [
     "School",
     "Section",
     "SisSchool",
+    "SyncRules",
     "SyncRun",
     "SyncSettings",
     "YearArchive",

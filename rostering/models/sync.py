@@ -257,6 +257,9 @@ class HeldChange(models.Model):
         # A new sourcedId whose Aeries ids are those of an account the import would
         # archive: the same person, to keep under the new id (rostering/identity.py).
         RELINK = "relink", "Relink"
+        # An account's username or e-mail the connection's name format would change:
+        # never applied without approval (rostering/sync/people_names.py).
+        RENAME = "rename", "Rename"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"

@@ -5,6 +5,7 @@ from rostering.sync import issues
 from rostering.sync.context import RunContext
 from rostering.sync.counts import SKIP_SCHOOL_NOT_MAPPED
 from rostering.sync.rows import RowWriter, id_map
+from rostering.sync.rules import section_rules_for
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
 from sis.records import SisClass, SisCourse, SisTerm
 
@@ -139,6 +140,8 @@ def section_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
                         record=section, value=course_id)  # fmt: skip
         return course
 
+    rules = section_rules_for(ctx)
+
     def build(section: SisClass) -> list[list]:
         sis_school = section.school_sourced_id
         school = ctx.scope.mapped.get(sis_school or "")
@@ -154,6 +157,15 @@ def section_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
                     section,
                     value=sis_school or "",
                 )
+            return []
+        if rules is not None and (reason := rules.cut(
+            grades=section.grades, subjects=section.subjects,
+            course_sourced_id=section.course_sourced_id,
+            term_sourced_ids=section.term_sourced_ids,
+        )):  # fmt: skip
+            counts.skip(reason)
+            ctx.rule_cut_sections[section.sourced_id] = reason
+            writer.rule_cut.add(section.sourced_id)
             return []
         return [
             [

@@ -59,6 +59,14 @@ class RunContext:
     run_notes: list[str] = field(default_factory=list)
     # Pinned fields: table -> sourcedId -> field -> (pin id, pinned value) (pins.py).
     pins: dict[str, dict[str, dict[str, tuple[int, Any]]]] = field(default_factory=dict)
+    # The connection's sync rules (sync/rules.py RunRules; None: no rule) and what they
+    # left out: sourcedId -> skip reason, of people and of classes (their enrollments
+    # are skipped with the same reason).
+    rules: Any = None
+    rule_cut_people: dict[str, str] = field(default_factory=dict)
+    rule_cut_sections: dict[str, str] = field(default_factory=dict)
+    # The connection's name format (rostering/naming.py NameFormats; None: the SIS's names).
+    names: Any = None
 
     @property
     def district_id(self) -> int:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field, fields
 
 from rostering.models.sync import ImportRecord
+from rostering.sync.rules import SKIP_RULE_LABELS
 
 # Why a row was skipped (not an error: nothing to fix in the SIS for it to land).
 SKIP_SCHOOL_NOT_MAPPED = "school_not_mapped"
@@ -22,6 +23,7 @@ SKIP_REASONS = {
     SKIP_NOT_IN_DELTA: "its person or class is not in this delta import",
     SKIP_NOT_PRIMARY: "not the primary contact (“primary parent contact only”)",
     SKIP_NO_STUDENT: "a contact linked to no student",
+    **SKIP_RULE_LABELS,
 }
 _COUNTED = (
     "received", "created", "updated", "unchanged", "skipped", "archived", "restored",

@@ -41,7 +41,13 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         counts.skip(reason)
         return []
 
+    cut_sections, cut_people = ctx.rule_cut_sections, ctx.rule_cut_people
+
     def build(e: SisEnrollment) -> list[list]:
+        if (cut_sections or cut_people) and (
+            reason := cut_sections.get(e.class_sourced_id) or cut_people.get(e.user_sourced_id)
+        ):
+            return skip(reason)  # its class or person is outside the connection's rules
         section = sections.get(e.class_sourced_id)
         if section is None:
             if e.class_sourced_id in ctx.not_imported_sections:

@@ -64,6 +64,9 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         return c.email
 
     def student_of(c: SisContact, student_sid: str) -> int | None:
+        if ctx.rule_cut_people and (reason := ctx.rule_cut_people.get(student_sid)):
+            counts.skip(reason)  # a student outside the connection's sync rules
+            return None
         student = students.get(student_sid)
         if student is None:
             if student_sid in ctx.not_imported:

@@ -231,7 +231,8 @@ def _apply(record: ImportRecord) -> tuple[int, int, int]:
         count += len(batch)
         relinks = [c for c in batch if c.kind == HeldChange.Kind.RELINK]
         updated += _relinks_apply(backend, record, relinks, now)
-        updates = [c for c in batch if c.kind == HeldChange.Kind.UPDATE]
+        # A rename (a name format's) is the full row with its new names: an update.
+        updates = [c for c in batch if c.kind in (HeldChange.Kind.UPDATE, HeldChange.Kind.RENAME)]
         updated += _updates_apply(backend, record, updates, now)
         archives = [c for c in batch if c.kind == HeldChange.Kind.ARCHIVE]
         archived += _archives_apply(backend, record, archives, now)

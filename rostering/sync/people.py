@@ -25,11 +25,12 @@ from rostering.sync.people_links import (
     school_links_replace,
     usernames_resolve,
 )
+from rostering.sync.people_names import PersonNames
 from rostering.sync.relinks import Relinks
 from rostering.sync.rows import STORED_STATUS, RowWriter
 from rostering.sync.upsert import RUN_COLUMN, TableSpec
 from rostering.sync.validation import is_district_wide, person_findings
-from sis.records import SisPerson, Status
+from sis.records import Role, SisPerson, Status
 
 PERSON = TableSpec(
     name="person",
@@ -135,15 +136,19 @@ def desired_username(person: SisPerson) -> str:
     return person.sourced_id
 
 
-def person_hash(person: SisPerson, school_ids: list[int]) -> str:
+def person_hash(
+    person: SisPerson, school_ids: list[int], username: str | None = None, email: str | None = None
+) -> str:
+    """The content hash of a person's row; `username` and `email` as the row writes them
+    when a name format gives them (the SIS's own otherwise)."""
     return content_hash(
         (
             person.role.value,
             person.given_name,
             person.family_name,
             person.middle_name,
-            person.email,
-            desired_username(person),
+            person.email if email is None else email,
+            desired_username(person) if username is None else username,
             person.identifier,
             person.user_ids,
             person.grades,
@@ -173,6 +178,10 @@ class PersonWriter(RowWriter):
         self.stored_of: dict[str, tuple] = {}
         self.relinks = Relinks(self)
         self.username_index = USERNAME
+        # Sync rules cut students only (sync/rules.py says why).
+        self.rules = ctx.rules if role == Role.STUDENT else None
+        names = ctx.names.for_role(role) if ctx.names is not None else None
+        self.naming = PersonNames(self, names) if names is not None else None
 
     def known_load(self) -> KnownRows:
         """One table for every role file of the run: loaded once, kept for the run."""
@@ -197,6 +206,13 @@ class PersonWriter(RowWriter):
         if valid:
             self._write(valid)
 
+    def rule_skip(self, sourced_id: str, reason: str) -> None:
+        """A person the connection's sync rules leave out: skipped, archived if stored."""
+        self.ctx.not_imported.add(sourced_id)
+        self.ctx.rule_cut_people[sourced_id] = reason
+        self.rule_cut.add(sourced_id)
+        self.counts.skip(reason)
+
     def fail_row(self, sourced_id: str, record, found: list[tuple]) -> None:
         self.ctx.not_imported.add(sourced_id)
         super().fail_row(sourced_id, record, found)
@@ -214,7 +230,9 @@ class PersonWriter(RowWriter):
             self.ctx.not_imported.add(sid)
             self.counts.skip(SKIP_TOBEDELETED)
             return False
-        findings = person_findings(person, scope=self.ctx.scope, username=desired_username(person))
+        if self.naming is not None:
+            self.naming.observe(person, self.pins.get(sid, {}) if self.pins else {})
+        findings = person_findings(person, scope=self.ctx.scope, username=self.username_of(person))
         if any(f.blocking for f in findings):
             self.fail_row(sid, person, [(f.kind, f.field, f.values) for f in findings])
             return False
@@ -223,6 +241,9 @@ class PersonWriter(RowWriter):
         ):
             self.ctx.not_imported.add(sid)
             self.counts.skip(SKIP_SCHOOL_NOT_MAPPED)  # every school of theirs is unmapped
+            return False
+        if self.rules is not None and (reason := self.rules.student_cut(person.grades)):
+            self.rule_skip(sid, reason)
             return False
         for finding in findings:
             self.issues.add(
@@ -235,17 +256,31 @@ class PersonWriter(RowWriter):
             self.ctx.agents.setdefault(agent, []).append(sid)
         return True
 
-    @staticmethod
-    def _sis_values(person: SisPerson) -> dict:
-        """The values a person's pinnable fields would take from the SIS."""
+    def _sis_values(self, person: SisPerson) -> dict:
+        """The values a person's pinnable fields would take from the SIS (and the name
+        format)."""
         return {
             "given_name": person.given_name,
             "middle_name": person.middle_name,
             "family_name": person.family_name,
-            "email": person.email,
-            "username": desired_username(person),
+            "email": self.email_of(person),
+            "username": self.username_of(person),
             "grades": list(person.grades),
         }
+
+    @staticmethod
+    def sis_username(person: SisPerson) -> str:
+        return desired_username(person)
+
+    def username_of(self, person: SisPerson) -> str:
+        """The username the SIS (or the connection's name format) gives a person."""
+        return self.naming.username(person) if self.naming else desired_username(person)
+
+    def email_of(self, person: SisPerson) -> str:
+        return self.naming.email(person) if self.naming else person.email
+
+    def hash_of(self, person: SisPerson, school_ids: list[int], *, username: str, email: str):
+        return person_hash(person, school_ids, username, email)
 
     def _check_shared_email(self, person: SisPerson) -> None:
         if not person.email:
@@ -278,8 +313,8 @@ class PersonWriter(RowWriter):
             person.given_name,
             person.family_name,
             person.middle_name,
-            person.email,
-            desired_username(person),
+            self.email_of(person) if self.naming else person.email,
+            self.username_of(person),
             person.identifier,
             [list(u) for u in person.user_ids],
             list(person.grades),
@@ -305,7 +340,11 @@ class PersonWriter(RowWriter):
         items = []
         for person in people:
             school_ids = self.ctx.scope.vendor_ids(person.school_sourced_ids)
-            digest = person_hash(person, school_ids)
+            if self.naming is None:
+                digest = person_hash(person, school_ids)
+            else:
+                digest = person_hash(person, school_ids, self.username_of(person),
+                                     self.email_of(person))  # fmt: skip
             items.append(((person, school_ids), (person.sourced_id,), digest))
         self.write_changed(self.relinks.defer(self.changes(items)))
 
@@ -316,29 +355,48 @@ class PersonWriter(RowWriter):
         """Writes new, restored and changed people (updates through the safeguard)."""
         writes, links, updates, new = [], {}, [], set()
         passwords = iter(unusable_passwords(len(changed)))
+        naming = self.naming
         for (person, school_ids), digest, stored in changed:
+            sid = person.sourced_id
             archived = stored is not None and stored[STORED_STATUS] == RosterStatus.ARCHIVED
             if stored is None:
                 self.counts.created += 1
-                new.add(person.sourced_id)
+                new.add(sid)
             elif archived:
                 self.counts.restored += 1
             elif self.ctx.settings.existing_accounts == "skip":
                 self.counts.skip(SKIP_EXISTING_ACCOUNT)
                 continue
-            links[person.sourced_id] = school_ids
             row = self._row(person, school_ids, digest, next(passwords))
+            if naming is not None:
+                if stored is None:  # named when the part ends (people_names.py)
+                    naming.set_aside(sid, row, school_ids)
+                    continue
+                if not naming.existing(person, school_ids, row, stored):
+                    self.counts.unchanged += 1
+                    continue
+            links[sid] = school_ids
             if stored is not None:
-                self.stored_of[person.sourced_id] = stored
+                self.stored_of[sid] = stored
             (updates if stored is not None and not archived else writes).append(row)
         self.usernames_settle(writes + updates)
+        self._write_new(writes, links, new)
+        self.safeguard.stage_updates(updates, links)
+
+    def _write_new(self, writes: list[list], links: dict[str, list[int]], new: set) -> None:
         fresh, others = [], []
         for row in writes:
             sid = row[SOURCED_ID]
             (fresh if sid in new and self.fresh_ids.takes(sid) else others).append(row)
         self._insert_fresh(fresh, links)
         self._upsert(others, links, new)
-        self.safeguard.stage_updates(updates, links)
+
+    def write_named(self, items: list[tuple[list, list[int]]]) -> None:
+        """New accounts the name format named (people_names.py)."""
+        rows = [row for row, _ in items]
+        links = {row[SOURCED_ID]: schools for row, schools in items}
+        self.usernames_settle(rows)
+        self._write_new(rows, links, set(links))
 
     def _insert_fresh(self, rows: list[list], links: dict[str, list[int]]) -> None:
         """People not yet in the table: ids drawn ahead from its sequence, rows and
@@ -379,6 +437,8 @@ class PersonWriter(RowWriter):
 
     def finish_writes(self) -> None:
         self.relinks.resolve()
+        if self.naming is not None:
+            self.naming.finish()
         school_links_insert(self.backend, self.fresh_links)
         self.fresh_links = []
         self.safeguard.finish_updates(apply=self._upsert)

@@ -26,6 +26,7 @@ from rostering.sync.counts import SKIP_TOBEDELETED, Counts
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
+from rostering.sync.rules import RULE_ARCHIVE_REASON
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import RUN_COLUMN, TableSpec
 
@@ -123,6 +124,8 @@ class RowWriter:
         self.known: KnownRows | None = None
         self.seen_ids: set[str] = set()
         self.leavers: set[str] = set()
+        # Rows the connection's sync rules leave out (sync/rules.py): archived as such.
+        self.rule_cut: set[str] = set()
         self.safeguard = Safeguard(
             ctx=ctx, spec=spec, role=role, counts=counts, record=issues_.record
         )
@@ -338,6 +341,8 @@ class RowWriter:
             self.safeguard.archive_missing(keep=self.archive_keep())
         elif self.leavers:
             self.safeguard.archive_listed(self.leavers)
+        if self.rule_cut:  # listed by the SIS, left out by the rules: weighed on their own
+            self.safeguard.archive_listed(self.rule_cut, reason=RULE_ARCHIVE_REASON)
 
 
 def _key_function(indexes: list[int]) -> Callable[[list], tuple]:

@@ -13,6 +13,7 @@ from connections.models import Connection
 from connections.services import connection_client
 from rostering.models import FieldPin
 from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
+from rostering.naming import name_formats_load
 from rostering.schools import sis_schools_refresh
 from rostering.sync.backends import write_backend
 from rostering.sync.changes import ChangeLog
@@ -20,6 +21,7 @@ from rostering.sync.context import RunContext, SchoolScope
 from rostering.sync.files import file_parts
 from rostering.sync.identity import aliases_load
 from rostering.sync.progress import Progress
+from rostering.sync.rules import rules_load
 from rostering.sync.tuning import import_tuning
 from sis.errors import SisError
 from sis.records import Role
@@ -199,6 +201,8 @@ def _context(run: SyncRun, client, *, progress: bool) -> RunContext:
         changes=ChangeLog(run_id=run.pk, district_id=run.district_id, now=now),
         pins=_pins(run.district_id),
         aliases=aliases_load(run.district_id),
+        rules=rules_load(run.connection_id),
+        names=name_formats_load(run.connection_id),
     )
 
 

@@ -170,6 +170,25 @@ class Safeguard:
         )
         self.counts.held_updates += len(rows)
 
+    def hold_renames(self, rows: list[list], links: Links) -> None:
+        """Holds the renames a name format asks for (never applied without approval),
+        but those a manager discarded while the SIS still says the same."""
+        sid, digest = self.spec.index("sourced_id"), self.spec.index("content_hash")
+        rename, discarded = HeldChange.Kind.RENAME, self._discarded_before()
+        held, carried = [], []
+        for row in rows:
+            payload = {"row": self.spec.encode(row), "schools": links.get(row[sid], [])}
+            kept = (rename, row[sid], row[digest]) in discarded
+            (carried if kept else held).append((row[sid], payload))
+        if carried:
+            self._carry_discarded(rename, carried)
+        HeldChange.objects.bulk_create(
+            [HeldChange(record=self.record, kind=rename, table=self.spec.name, sourced_id=s,
+                        payload=payload) for s, payload in held],
+            batch_size=1000,
+        )  # fmt: skip
+        self.counts.held_updates += len(held)
+
     def finish_updates(self, *, apply: Apply) -> None:
         if not self.held and self.pending:
             apply(self.pending, self.links)
@@ -184,15 +203,16 @@ class Safeguard:
             missing = [(pk, sid) for pk, sid in cursor.fetchall() if sid not in keep]
         self._archive(missing)
 
-    def archive_listed(self, sourced_ids: set[str]) -> None:
-        """Archives the active rows the SIS marked to be deleted."""
+    def archive_listed(self, sourced_ids: set[str], *, reason: str | None = None) -> None:
+        """Archives the active rows the SIS marked to be deleted (or, with `reason`,
+        that the connection's sync rules leave out: weighed on their own)."""
         where, params = self._scope_sql()
         table = self.spec.table
         sql = f"SELECT id, sourced_id FROM {table} WHERE {where} AND sourced_id IN ({{marks}})"
         found = self.ctx.backend.select_in(sql=sql, params=params, values=sorted(sourced_ids))
-        self._archive(found)
+        self._archive(found, reason=reason)
 
-    def _archive(self, rows: list[tuple[int, str]]) -> None:
+    def _archive(self, rows: list[tuple[int, str]], *, reason: str | None = None) -> None:
         discarded = self._discarded_before() if rows else set()
         archive = HeldChange.Kind.ARCHIVE
         carried = [(pk, sid) for pk, sid in rows if (archive, sid, pk) in discarded]
@@ -210,7 +230,7 @@ class Safeguard:
                         kind=HeldChange.Kind.ARCHIVE,
                         table=self.spec.name,
                         sourced_id=sid,
-                        payload={"id": pk},
+                        payload={"id": pk, "reason": reason} if reason else {"id": pk},
                     )
                     for pk, sid in rows
                 ],
@@ -218,17 +238,18 @@ class Safeguard:
             )
             self.counts.held_archives += len(rows)
             return
+        reason = reason or self.reason
         self.counts.archived += rows_archive(
-            spec=self.spec, ids=[pk for pk, _ in rows], now=self.ctx.now, reason=self.reason
+            spec=self.spec, ids=[pk for pk, _ in rows], now=self.ctx.now, reason=reason
         )
         self.ctx.changes.archived(record_id=self.record.pk, table=self.spec.name, rows=rows,
-                                  reason=self.reason)  # fmt: skip
+                                  reason=reason)  # fmt: skip
 
 
 def _fingerprint(kind: str, payload: dict):
     """What must be the same for a change to be the one discarded: the row's content
     (an update) or the row itself (an archive)."""
-    if kind == HeldChange.Kind.UPDATE:
+    if kind in (HeldChange.Kind.UPDATE, HeldChange.Kind.RENAME):
         return payload.get("row", {}).get("content_hash")
     return payload.get("id")
 
