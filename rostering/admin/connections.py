@@ -19,6 +19,7 @@ from rostering.admin.connection_runs import (
     SchedulePauseInline,
     SyncSettingsInline,
 )
+from rostering.admin.connection_typed_test import ConnectionTypedTestMixin
 from rostering.scheduling import connection_schedule_remove
 from rostering.schools import sis_schools_unmapped_count
 
@@ -38,7 +39,11 @@ TEST_FAILING = "{connection}: connection failing. {message}"
 
 @admin.register(Connection)
 class ConnectionAdmin(
-    ConnectionActionsMixin, ConnectionRunsAdminMixin, ServiceInlinesAdmin, DistrictScopedAdmin
+    ConnectionTypedTestMixin,
+    ConnectionActionsMixin,
+    ConnectionRunsAdminMixin,
+    ServiceInlinesAdmin,
+    DistrictScopedAdmin,
 ):
     form = ConnectionForm
     list_display = ["name", "district", "kind", "base_url", "enabled", "last_test_status"]
@@ -123,6 +128,12 @@ class ConnectionAdmin(
         if obj is not None:
             context["unmapped_schools"] = sis_schools_unmapped_count(connection=obj)
             context["can_manage"] = self.has_change_permission(request, obj)
+            context["test_typed_url"] = reverse(
+                "admin:connections_connection_test_typed", args=[obj.pk]
+            )
+        elif self.has_add_permission(request):
+            context["can_manage"] = True
+            context["test_typed_url"] = reverse("admin:connections_connection_test_typed_add")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_fieldsets(self, request, obj=None):
