@@ -51,7 +51,7 @@ class ConnectionAdmin(
     inlines = [SyncSettingsInline, SchedulePauseInline]
     list_filter = ["kind", "enabled", "district"]
     search_fields = ["name", "base_url", "client_id"]
-    readonly_fields = ["last_test_at", "last_test_report"]
+    readonly_fields = ["last_test_at", "last_test_report", "school_ids"]
     actions = ["test_connections", "pull"]
     fieldsets = [
         (None, {"fields": ["district", "name", "kind", "enabled"]}),
@@ -74,7 +74,7 @@ class ConnectionAdmin(
     # Reviewers read a connection without any secret field on the page.
     reviewer_fieldsets = [
         (None, {"fields": ["district", "name", "kind", "enabled"]}),
-        ("Aeries credentials", {"fields": ["base_url", "client_id", "school_codes"]}),
+        ("Aeries credentials", {"fields": ["base_url", "client_id", "school_ids"]}),
         ADVANCED_FIELDSET,
         ("Last connection test", {"fields": ["last_test_at", "last_test_report"]}),
         ("Notes", {"fields": ["notes"]}),
@@ -89,10 +89,14 @@ class ConnectionAdmin(
     @admin.display(description="Result")
     def last_test_report(self, obj: Connection) -> str:
         if not obj.last_test_message:
-            return "Not tested yet: press Test connection."
+            return "Not tested yet."
         return format_html(
             '<pre style="margin:0;white-space:pre-wrap">{}</pre>', obj.last_test_message
         )
+
+    @admin.display(description="School ID(s)")
+    def school_ids(self, obj: Connection) -> str:
+        return ", ".join(obj.school_code_list) or "Every school the API entry can see"
 
     def _test_one(self, request, connection: Connection) -> None:
         report = connection_test(

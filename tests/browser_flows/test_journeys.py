@@ -265,6 +265,7 @@ def test_support_journey(live_server, chromium, fleet):
         table = page.locator("#fleet-table")
         expect(table.locator("tbody tr")).to_have_count(5)
         expect(table.locator("tr.needs-help")).to_have_count(2)
+        expect(table.locator("tbody tr", has_text="Alder Unified")).to_contain_text("1 min ago")
         j.shot("support-01-fleet-home")
         page.locator("#fleet-table th", has_text="Failing connections").click()
         expect(table.locator("tbody tr").first).to_contain_text("Birch Valley USD")
