@@ -42,7 +42,8 @@ MEMBER_LISTS = [
     "/admin/rostering/enrollment/", "/admin/rostering/course/", "/admin/audit/auditevent/",
     "/admin/rostering/district/", "/admin/rostering/yeararchive/",
 ]  # fmt: skip
-SUPPORT_LISTS = MEMBER_LISTS + [
+SUPPORT_LISTS = [
+    *MEMBER_LISTS,
     "/admin/rostering/sisschool/", "/admin/rostering/importissue/", "/admin/rostering/syncrun/",
     "/admin/rostering/rosterchange/", "/admin/rostering/schedulepause/",
     "/admin/rostering/academicsession/", "/admin/rostering/school/",
