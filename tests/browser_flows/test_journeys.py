@@ -12,6 +12,8 @@ tables whole.
 - Vendor support starts from every district's sync health and sorts it.
 """
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -217,6 +219,9 @@ def test_reviewer_journey(live_server, chromium, reviewed):
             page.get_by_role("link", name="Export CSV").click()
         csv_text = Path(download.value.path()).read_text(encoding="utf-8")
         assert csv_text.startswith("SourcedId,Field,Status,Error Message,Student ID / Staff ID")
+        rows = list(csv.DictReader(io.StringIO(csv_text)))
+        bad_grade = next(row for row in rows if row["Field"] == "grades")
+        assert bad_grade["Name"] and bad_grade["Role"] and bad_grade["Grade"] == "14", bad_grade
         page.get_by_role("link", name="Troubleshooting").first.click()
         expect(page.locator("#skipped")).to_contain_text("School not mapped")
         j.shot("reviewer-05-troubleshooting")
