@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -47,6 +48,11 @@ def connection_needed_entities(*, connection: Connection) -> frozenset[Entity] |
         settings = connection.sync_settings
     except ObjectDoesNotExist:
         return None
+    return sync_settings_needed_entities(settings)
+
+
+def sync_settings_needed_entities(settings) -> frozenset[Entity]:
+    """The collections these sync settings import (saved or typed on the form)."""
     roles = {
         Entity.STUDENTS: settings.sync_students,
         Entity.TEACHERS: settings.sync_teachers,
@@ -70,16 +76,7 @@ def connection_test(
     **client_options,
 ) -> ProbeReport:
     """Probes the connection's SIS and stores the verdict (time, healthy, message)."""
-    try:
-        credentials = connection_credentials(connection=connection)
-    except StoredSecretUnreadable as exc:
-        report = ProbeReport(False, exc.message, exc.fix, code=exc.code)
-    else:
-        report = connection_probe(
-            credentials=credentials,
-            needed=connection_needed_entities(connection=connection),
-            **{**sis_policy_options(), **client_options},
-        )
+    report = _probe(connection, connection_needed_entities(connection=connection), client_options)
     text = probe_report_text(report)
     connection.last_test_at = timezone.now()
     connection.last_test_ok = report.healthy
@@ -93,6 +90,45 @@ def connection_test(
         obj=connection,
         message=("Healthy. " if report.healthy else "Failing. ") + report.message,
         source=source,
+        remote_addr=remote_addr,
+    )
+    return report
+
+
+def _probe(connection: Connection, needed: frozenset[Entity] | None, options: dict) -> ProbeReport:
+    try:
+        credentials = connection_credentials(connection=connection)
+    except StoredSecretUnreadable as exc:
+        return ProbeReport(False, exc.message, exc.fix, code=exc.code)
+    return connection_probe(
+        credentials=credentials, needed=needed, **{**sis_policy_options(), **options}
+    )
+
+
+TYPED_NOTE = "values on the form, not saved"
+
+
+@sensitive_variables("connection")
+def connection_test_typed(
+    *,
+    connection: Connection,
+    actor: AbstractBaseUser | None,
+    needed: frozenset[Entity] | None,
+    remote_addr: str | None = None,
+    **client_options,
+) -> ProbeReport:
+    """Test connection on what is typed on the Add or change page: `connection` carries
+    the typed values (secrets included) and is never saved; nor is the verdict, which
+    is about values the connection does not have yet. Audited like any test."""
+    report = _probe(connection, needed, client_options)
+    verdict = "Healthy" if report.healthy else "Failing"
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.TEST,
+        obj=connection if connection.pk else None,
+        district_id=connection.district_id,
+        message=f"{verdict} ({TYPED_NOTE}: {connection.name}). {report.message}",
+        source="admin",
         remote_addr=remote_addr,
     )
     return report

@@ -23,7 +23,12 @@ SHORT_VALUES = {
         "update": "update existing accounts",
     },
 }
-FIELD_WORDS = {"client_secret": "Consumer Secret", "certificate": "Aeries API certificate"}
+# The connection form's words (the guides'), not the model's.
+FIELD_WORDS = {
+    "client_secret": "Consumer Secret Key",
+    "certificate": "API certificate",
+    "school_codes": "School ID(s)",
+}
 
 
 @cache

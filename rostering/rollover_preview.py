@@ -58,8 +58,8 @@ DISTRICT_OFFICE = "District office (no school)"
 
 WARN_IMPORT_ACTIVE = "An import is queued or running (import #{run}): the archive would be refused."
 WARN_HELD = (
-    "{count:,} held change(s) of earlier imports wait for approval; they will be out of date "
-    "once the year is archived."
+    "{count:,} held {changes} of earlier imports wait for approval; they will be out of "
+    "date once the year is archived."
 )
 WARN_STALE = "The last successful import finished {days} days ago: archive fresh data."
 WARN_NEVER = "No import of this district has completed yet."
@@ -161,7 +161,7 @@ def _warnings(district: District) -> list[str]:
         record__run__district=district, status=HeldChange.Status.PENDING
     ).count()
     if held:
-        warnings.append(WARN_HELD.format(count=held))
+        warnings.append(WARN_HELD.format(count=held, changes="change" if held == 1 else "changes"))
     last = (
         SyncRun.objects.filter(
             district=district, status__in=[RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERROR]

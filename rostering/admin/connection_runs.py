@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django_q.models import Schedule
 
 from audit.services import field_values, remote_addr_of
+from rostering.access import request_district_access
 from rostering.admin.badges import status_badge
 from rostering.admin.base import AuditedAdmin, DistrictScopedInline
 from rostering.connection_settings import (
@@ -92,6 +93,12 @@ def _scheduled(connection_id: int):
     return schedule.next_run if schedule is not None else None
 
 
+def _new_connection_zone(request) -> str:
+    """The Add page's zone: the user's districts' when they share one."""
+    zones = set(request_district_access(request).zones or ())
+    return zones.pop() if len(zones) == 1 else "(the district's time zone)"
+
+
 class SyncSettingsInline(DistrictScopedInline, admin.StackedInline):
     model = SyncSettings
     extra = 1
@@ -117,7 +124,7 @@ class SyncSettingsInline(DistrictScopedInline, admin.StackedInline):
     ]
 
     def get_formset(self, request, obj=None, **kwargs):
-        zone = obj.district.timezone if obj is not None else "(the district's time zone)"
+        zone = obj.district.timezone if obj is not None else _new_connection_zone(request)
         kwargs["widgets"] = {"daily_time": ZoneTimeInput(zone=zone)}
         return super().get_formset(request, obj, **kwargs)
 

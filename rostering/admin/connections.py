@@ -19,6 +19,7 @@ from rostering.admin.connection_runs import (
     SchedulePauseInline,
     SyncSettingsInline,
 )
+from rostering.admin.connection_typed_test import ConnectionTypedTestMixin
 from rostering.admin.rules import ConnectionRulesMixin
 from rostering.scheduling import connection_schedule_remove
 from rostering.schools import sis_schools_unmapped_count
@@ -40,6 +41,7 @@ TEST_FAILING = "{connection}: connection failing. {message}"
 @admin.register(Connection)
 class ConnectionAdmin(
     ConnectionRulesMixin,
+    ConnectionTypedTestMixin,
     ConnectionActionsMixin,
     ConnectionRunsAdminMixin,
     ServiceInlinesAdmin,
@@ -51,7 +53,7 @@ class ConnectionAdmin(
     inlines = [SyncSettingsInline, SchedulePauseInline]
     list_filter = ["kind", "enabled", "district"]
     search_fields = ["name", "base_url", "client_id"]
-    readonly_fields = ["last_test_at", "last_test_report"]
+    readonly_fields = ["last_test_at", "last_test_report", "school_ids"]
     actions = ["test_connections", "pull"]
     fieldsets = [
         (None, {"fields": ["district", "name", "kind", "enabled"]}),
@@ -74,7 +76,7 @@ class ConnectionAdmin(
     # Reviewers read a connection without any secret field on the page.
     reviewer_fieldsets = [
         (None, {"fields": ["district", "name", "kind", "enabled"]}),
-        ("Aeries credentials", {"fields": ["base_url", "client_id", "school_codes"]}),
+        ("Aeries credentials", {"fields": ["base_url", "client_id", "school_ids"]}),
         ADVANCED_FIELDSET,
         ("Last connection test", {"fields": ["last_test_at", "last_test_report"]}),
         ("Notes", {"fields": ["notes"]}),
@@ -89,10 +91,14 @@ class ConnectionAdmin(
     @admin.display(description="Result")
     def last_test_report(self, obj: Connection) -> str:
         if not obj.last_test_message:
-            return "Not tested yet: press Test connection."
+            return "Not tested yet."
         return format_html(
             '<pre style="margin:0;white-space:pre-wrap">{}</pre>', obj.last_test_message
         )
+
+    @admin.display(description="School ID(s)")
+    def school_ids(self, obj: Connection) -> str:
+        return ", ".join(obj.school_code_list) or "Every school the API entry can see"
 
     def _test_one(self, request, connection: Connection) -> None:
         report = connection_test(
@@ -128,6 +134,12 @@ class ConnectionAdmin(
         if obj is not None:
             context["unmapped_schools"] = sis_schools_unmapped_count(connection=obj)
             context["can_manage"] = self.has_change_permission(request, obj)
+            context["test_typed_url"] = reverse(
+                "admin:connections_connection_test_typed", args=[obj.pk]
+            )
+        elif self.has_add_permission(request):
+            context["can_manage"] = True
+            context["test_typed_url"] = reverse("admin:connections_connection_test_typed_add")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_fieldsets(self, request, obj=None):

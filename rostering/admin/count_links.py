@@ -51,22 +51,34 @@ def count_url(record: ImportRecord, row: CountsRow, column: str) -> str | None:
     table, roles = _table_and_roles(record, row)
     if column == "held":
         return held_review_url(record.run_id, record.kind)
-    if column == "failed" and row.part is None:
+    if column == "failed":  # a part's failed rows are among its file's Descriptions
         return (
             reverse("admin:rostering_importissue_changelist")
             + "?"
             + urlencode({"record": record.pk, "severity__exact": "error"})
         )
-    if column == "skipped" and row.part is None:
+    if column == "skipped":  # the file's page breaks Skipped down by reason
         return reverse("admin:rostering_importrecord_change", args=[record.pk]) + "#skipped"
     if table is None:
-        return None
+        return _mixed_file_url(record, column)
     role = ",".join(roles)
     if column == "created":
         return _url(LIST_URLS[table], created_run=record.run_id, role=role)
     if column in CHANGED:
         name = "admin:rostering_rosterchange_changelist"
         return _url(name, record=record.pk, action__exact=column, table=table, role=role)
+    return None
+
+
+def _mixed_file_url(record: ImportRecord, column: str) -> str | None:
+    """A file whose line counts rows of several tables (classes: terms, courses and
+    classes): changes go to the file's change list, created rows to the file's page,
+    where each part's line links to its own rows."""
+    if column in CHANGED:
+        name = "admin:rostering_rosterchange_changelist"
+        return _url(name, record=record.pk, action__exact=column)
+    if column == "created":
+        return reverse("admin:rostering_importrecord_change", args=[record.pk]) + "#counts"
     return None
 
 

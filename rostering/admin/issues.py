@@ -7,7 +7,8 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from connections.models import Connection
 from rostering.access import request_district_access
@@ -18,6 +19,16 @@ from rostering.models import ImportIssue, ImportRecord
 from rostering.sync.issues import ISSUE_KINDS
 
 ISSUES_TITLE = "Descriptions"
+
+
+def breakable(text: str) -> str:
+    """Codes and ids ("missing_email", "CNT_100008_1") may wrap after an underscore only,
+    never inside a word (a narrow column would cut "missing_emai l")."""
+    parts = (text or "").split("_")
+    pieces = [(f"{part}_",) for part in parts[:-1]] + [(parts[-1],)]
+    return format_html_join(mark_safe("<wbr>"), "{}", pieces)
+
+
 DESCRIPTIONS_TITLE = "Descriptions of the {kind} file of import #{run}"
 CSV_HEADER = (
     "SourcedId",
@@ -147,7 +158,7 @@ def issues_csv_rows(queryset) -> Iterator[list[str]]:
 class ImportIssueAdmin(DistrictScopedAdmin):
     district_lookup = "record__run__district"
     read_only_records = True
-    list_display = ["file", "severity_badge", "person", "aeries_id", "field", "description"]
+    list_display = ["file", "severity_badge", "person", "aeries_id", "field_name", "description"]
     list_filter = [
         RecordFilter,
         "severity",
@@ -175,6 +186,10 @@ class ImportIssueAdmin(DistrictScopedAdmin):
     ]
     readonly_fields = fields
 
+    @admin.display(description="field", ordering="field")
+    def field_name(self, obj: ImportIssue):
+        return breakable(obj.field)
+
     @admin.display(description="file", ordering="record__kind")
     def file(self, obj: ImportIssue) -> str:
         return f"{obj.record.get_kind_display()} · #{obj.record.run_id}"
@@ -186,7 +201,7 @@ class ImportIssueAdmin(DistrictScopedAdmin):
             '<span class="status-badge status-{}">{}</span><div class="code">{}</div>',
             css,
             obj.get_severity_display(),
-            obj.code,
+            breakable(obj.code),
         )
 
     @admin.display(description="person or row")
@@ -203,8 +218,10 @@ class ImportIssueAdmin(DistrictScopedAdmin):
         who = getattr(obj, "who", None)
         the_id = who.aeries_id if who is not None and who.aeries_id else obj.sourced_id
         if the_id == obj.sourced_id or not obj.sourced_id:
-            return the_id
-        return format_html('{}<div class="quiet">sourcedId {}</div>', the_id, obj.sourced_id)
+            return breakable(the_id)
+        return format_html(
+            '{}<div class="quiet">sourcedId {}</div>', breakable(the_id), breakable(obj.sourced_id)
+        )
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)

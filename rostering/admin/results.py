@@ -144,7 +144,7 @@ class ImportRecordAdmin(DistrictScopedAdmin):
             'not errors: <a href="{}#skipped">what each reason means</a>.</p></div>',
             skipped, reverse("admin:rostering_importrecord_troubleshooting"),
         ) if reasons else ""  # fmt: skip
-        return format_html("{}{}", table, skipped)
+        return format_html('<div id="counts">{}{}</div>', table, skipped)
 
     @admin.display(description="actions")
     def descriptions(self, obj: ImportRecord):

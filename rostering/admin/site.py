@@ -17,6 +17,7 @@ from django.utils import timezone
 from rostering.access import request_district_access
 from rostering.health import connections_health, districts_health
 from rostering.models import District
+from rostering.times import age_words
 
 # (section, [(model label, the name the menu shows) …]) in the order of the path.
 MENU = [
@@ -132,6 +133,8 @@ def index_with_health(site, request, extra_context=None):
     context = {"health_districts": None, "health_connections": None, "now": timezone.now()}
     if access.readable is None:
         context["health_districts"] = districts_health()
+        for health in context["health_districts"]:  # "3 h ago", "1 min ago", "never"
+            health.success_age = age_words(health.last_success_at, context["now"])
     elif access.readable:
         context["health_connections"] = connections_health(district_ids=access.readable)
         context["can_pull"] = access.managed

@@ -72,7 +72,8 @@ class SyncSettings(models.Model):
         verbose_name_plural = "sync settings"
 
     def __str__(self) -> str:
-        return f"Sync settings of {self.connection}"
+        # Pages say "Sync settings: …" or "sync settings “…”" themselves.
+        return str(self.connection)
 
     @property
     def notify_list(self) -> list[str]:

@@ -37,7 +37,7 @@ def test_secrets_read_as_changed_and_creations_as_values(manager, connection):
         changes={"client_secret": [MASK, MASK], "kind": ["oneroster", "aeries_api"]},
     )  # fmt: skip
     assert audit_change_words(event) == [
-        "Consumer Secret: changed",
+        "Consumer Secret Key: changed",
         "Kind: Aeries OneRoster 1.1 (Consumer ID + Secret) → Aeries API (certificate)",
     ]
 

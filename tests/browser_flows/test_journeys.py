@@ -12,6 +12,8 @@ tables whole.
 - Vendor support starts from every district's sync health and sorts it.
 """
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -35,6 +37,20 @@ from tests.sync.helpers import pull
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WRONG_SECRET = "not-the-secret-aeries-shows"
+# Every list of the menu: each must fit 1366 px (checked on every visit).
+MEMBER_LISTS = [
+    "/admin/connections/connection/", "/admin/rostering/importrecord/",
+    "/admin/rostering/person/", "/admin/rostering/guardian/", "/admin/rostering/section/",
+    "/admin/rostering/enrollment/", "/admin/rostering/course/", "/admin/audit/auditevent/",
+    "/admin/rostering/district/", "/admin/rostering/yeararchive/",
+]  # fmt: skip
+SUPPORT_LISTS = [
+    *MEMBER_LISTS,
+    "/admin/rostering/sisschool/", "/admin/rostering/importissue/", "/admin/rostering/syncrun/",
+    "/admin/rostering/rosterchange/", "/admin/rostering/schedulepause/",
+    "/admin/rostering/academicsession/", "/admin/rostering/school/",
+    "/admin/rostering/membership/", "/admin/auth/user/",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -50,25 +66,29 @@ def _sandbox_urls_allowed(settings):
     settings.ALLOW_INSECURE_SIS_URLS = True
 
 
-def _add_connection(j, server, secret: str) -> None:
+def _fill_connection(j, server, secret: str) -> None:
+    """The Add form as the Aeries guides have people fill it: the login page's address
+    pasted as the Aeries URL, the Consumer ID and a Consumer Secret Key."""
     page = j.page
     page.fill("#id_name", "Aeries OneRoster")
     page.select_option("#id_kind", "oneroster")
-    page.fill("#id_base_url", server.base_url)
+    page.fill("#id_base_url", server.base_url + "Login.aspx")
     page.fill("#id_client_id", server.client_id)
     page.fill("#id_new_client_secret", secret)
     page.select_option("#id_sync_settings-0-guardians", "primary")
     page.select_option("#id_sync_settings-0-existing_accounts", "update")
     page.check("#id_sync_settings-0-archive_missing")
     page.fill("#id_sync_settings-0-archive_threshold_pct", "1")
-    page.click("input[name=_continue]")
 
 
-def _test_connection(j, expected: str) -> None:
+def _test_typed(j, expected: str) -> None:
+    """Test connection on the form: the verdict shows below the credentials, no reload."""
     from playwright.sync_api import expect
 
-    j.page.get_by_role("button", name="Test connection").click()
-    expect(j.page.locator(".messagelist")).to_contain_text(expected)
+    result = j.page.locator("#test-typed-result .test-verdict")
+    j.page.locator("#test-typed-button").click()
+    expect(result).not_to_have_text("Testing…")
+    expect(result).to_contain_text(expected)
 
 
 def _open_connection(j) -> None:
@@ -91,17 +111,23 @@ def test_manager_journey(live_server, chromium, sandbox_sis_factory, tasks_inlin
         expect(page.locator("#sync-health")).to_contain_text("No connection yet")
         j.shot("manager-01-home-first-visit")
         page.get_by_role("link", name="Add the district's Aeries connection").click()
-        _add_connection(j, server, WRONG_SECRET)
-        expect(page.locator(".messagelist")).to_contain_text("was added successfully")
-        expect(page.locator("#sync_settings-group .inline-related > h3").first).to_be_hidden()
-        _test_connection(j, "connection failing")
-        expect(page.locator(".field-last_test_report")).to_contain_text("Consumer")
+        _fill_connection(j, server, WRONG_SECRET)
+        _test_typed(j, "Connection failing. Tested the values on the form (not saved yet).")
+        expect(page.locator("#test-typed-result")).to_contain_text("Consumer ID")
+        expect(page.locator("#test-typed-save")).to_be_hidden()
+        expect(page.locator("#id_base_url")).to_have_value(server.base_url)  # Login.aspx cut
         j.shot("manager-02-test-connection-failing")
         page.fill("#id_new_client_secret", server.client_secret)
-        page.click("input[name=_continue]")
-        _test_connection(j, "connection healthy")
-        expect(page.locator(".field-last_test_report")).to_contain_text("✓ students: OK")
+        _test_typed(j, "Connection healthy. Tested the values on the form")
+        expect(page.locator("#test-typed-result")).to_contain_text("✓ students: OK")
+        expect(page.locator("#id_name")).to_have_value("Aeries OneRoster")  # nothing lost
         j.shot("manager-03-test-connection-healthy")
+        page.locator("#test-typed-save").click()  # the pass offers to save
+        expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+        expect(page.locator(".messagelist")).to_contain_text("connection healthy")
+        expect(page.locator(".field-last_test_report")).to_contain_text("✓ students: OK")
+        expect(page.locator("#sync_settings-group .inline-related > h3").first).to_be_hidden()
+        j.shot("manager-03b-connection-saved")
 
         page.get_by_role("link", name=re.compile("Map schools")).click()
         page.get_by_role("button", name="Update list").click()  # fetch them from Aeries
@@ -151,6 +177,8 @@ def test_manager_journey(live_server, chromium, sandbox_sis_factory, tasks_inlin
         j.visit("/admin/audit/auditevent/")
         expect(page.locator("#result_list")).to_contain_text("Approved held changes")
         j.shot("manager-14-audit-trail")
+        for path in MEMBER_LISTS:
+            j.visit(path)
     leaver = Person.objects.get(district=district, sourced_id=mutation["left"][0])
     assert leaver.status == "archived"
     assert not HeldChange.objects.filter(status="pending").exists()
@@ -191,6 +219,9 @@ def test_reviewer_journey(live_server, chromium, reviewed):
             page.get_by_role("link", name="Export CSV").click()
         csv_text = Path(download.value.path()).read_text(encoding="utf-8")
         assert csv_text.startswith("SourcedId,Field,Status,Error Message,Student ID / Staff ID")
+        rows = list(csv.DictReader(io.StringIO(csv_text)))
+        bad_grade = next(row for row in rows if row["Field"] == "grades")
+        assert bad_grade["Name"] and bad_grade["Role"] and bad_grade["Grade"] == "14", bad_grade
         page.get_by_role("link", name="Troubleshooting").first.click()
         expect(page.locator("#skipped")).to_contain_text("School not mapped")
         j.shot("reviewer-05-troubleshooting")
@@ -203,12 +234,17 @@ def test_reviewer_journey(live_server, chromium, reviewed):
         j.shot("reviewer-06-connection-read-only")
         j.visit(f"/admin/rostering/syncrun/{run.pk}/change/")
         j.shot("reviewer-07-run-page")
+        for path in MEMBER_LISTS:
+            j.visit(path)
 
 
 @pytest.fixture
-def fleet(db):
-    """Vendor support, three districts: one healthy, one failing, one with held changes."""
+def fleet(db, sandbox_sis_factory):
+    """Vendor support, five districts: one imported from the sandbox (its lists full of
+    real rows), one healthy, one failing, one with held changes, one without connection."""
     UserFactory(username="support1", is_superuser=True)
+    server = sandbox_sis_factory(students=60, seed=7)
+    pull(connect(server, district=DistrictFactory(name="Elm Grove USD"), guardians="all"))
     healthy = ConnectionFactory(district=DistrictFactory(name="Alder Unified"), name="Aeries")
     SyncRunFactory(connection=healthy, status=RunStatus.COMPLETED, finished_at=timezone.now())
     failing = ConnectionFactory(district=DistrictFactory(name="Birch Valley USD"), name="Aeries")
@@ -233,8 +269,9 @@ def test_support_journey(live_server, chromium, fleet):
         page = j.page
         j.login("support1")
         table = page.locator("#fleet-table")
-        expect(table.locator("tbody tr")).to_have_count(4)
+        expect(table.locator("tbody tr")).to_have_count(5)
         expect(table.locator("tr.needs-help")).to_have_count(2)
+        expect(table.locator("tbody tr", has_text="Alder Unified")).to_contain_text("1 min ago")
         j.shot("support-01-fleet-home")
         page.locator("#fleet-table th", has_text="Failing connections").click()
         expect(table.locator("tbody tr").first).to_contain_text("Birch Valley USD")
@@ -245,3 +282,5 @@ def test_support_journey(live_server, chromium, fleet):
         expect(page.locator("#changelist-filter")).to_contain_text("district")
         j.visit("/admin/connections/connection/")
         j.shot("support-03-connections")
+        for path in SUPPORT_LISTS:
+            j.visit(path)

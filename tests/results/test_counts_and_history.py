@@ -123,3 +123,19 @@ def test_troubleshooting_explains_every_skip_reason(client, reviewer):
     assert 'id="counts"' in html
     for code in SKIP_LABELS:
         assert f'id="skip-{code}"' in html
+
+
+def test_every_count_of_every_line_is_a_link(client, manager, changed):
+    """File lines and part lines alike (a part's skipped and failed rows included, and the
+    classes file, whose line counts terms, courses and classes). Received and Unchanged
+    are plain: the rest of the roster, not rows this import did anything to."""
+    _, first, second, _ = changed
+    client.force_login(manager)
+    for run in (first, second):
+        html = client.get(reverse("admin:rostering_syncrun_change", args=[run.pk])).content
+        cells = re.findall(r"<td class='count count-(\w+)'>(.*?)</td>", html.decode())
+        counted = [(c, cell) for c, cell in cells if c not in ("received", "unchanged")]
+        plain = [(c, cell) for c, cell in counted if "zero" not in cell and "<a " not in cell]
+        assert cells and not plain, plain
+    record = first.records.get(kind="classes")
+    assert count_url(record, CountsRow("Classes", {}), "created").endswith("#counts")

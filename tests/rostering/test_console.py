@@ -163,3 +163,28 @@ def test_odd_words_are_gone(client, reviewer, district):
     client.force_login(reviewer)
     html = client.get(reverse("admin:audit_auditevent_changelist")).content.decode()
     assert re.search(r"\d+ audit events?\b", html) and not re.search(r"\d+ audit trail", html)
+
+
+def test_sync_settings_read_as_their_connection(client, manager, district):
+    """No "Sync settings: Sync settings of …" on the delete page, nor in the history."""
+    connection = ConnectionFactory(district=district, name="Main Aeries")
+    settings = SyncSettings.objects.create(connection=connection)
+    assert str(settings) == str(connection)
+    client.force_login(manager)
+    page = client.get(reverse("admin:connections_connection_delete", args=[connection.pk]))
+    assert "Sync settings of" not in page.content.decode()
+
+
+def test_the_rollover_warning_counts_held_changes_in_words():
+    from rostering.rollover_preview import WARN_HELD
+
+    assert "change(s)" not in WARN_HELD
+    assert WARN_HELD.format(count=1, changes="change").startswith("1 held change of")
+
+
+def test_support_reads_the_age_of_the_last_success_in_words(client, superuser):
+    run = SyncRunFactory(status=RunStatus.COMPLETED, finished_at=timezone.now())
+    client.force_login(superuser)
+    html = client.get(reverse(HOME)).content.decode()
+    assert run.connection.district.name in html and "1 min ago" in html
+    assert "0\xa0minutes ago" not in html and "0 minutes ago" not in html

@@ -1,4 +1,5 @@
 import json
+import os
 import time
 import urllib.request
 
@@ -55,6 +56,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         seed = demo_seed()
         port = options["port"]
+        # The e-mailed summaries link to this demo's own port (the workers read it).
+        os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
         sandbox_url = f"http://127.0.0.1:{options['sandbox_port']}/aeries/"
         with ProcessGroup(stderr=self.stderr) as processes:
             sandbox = processes.manage(
