@@ -19,6 +19,7 @@ from rostering.admin.connection_runs import (
     SchedulePauseInline,
     SyncSettingsInline,
 )
+from rostering.admin.school_year import ConnectionYearAdminMixin
 from rostering.scheduling import connection_schedule_remove
 from rostering.schools import sis_schools_unmapped_count
 
@@ -32,13 +33,19 @@ ADVANCED_FIELDSET = (
         "and API root; for the Aeries API, what contact relationship codes mean.",
     },
 )
+SCHOOL_YEAR_FIELDSET = ("School year", {"fields": ["school_year_report"]})
+NEW_CONNECTION_HIDDEN = ("Last connection test", "School year")  # nothing to show yet
 TEST_HEALTHY = "{connection}: connection healthy. {message}"
 TEST_FAILING = "{connection}: connection failing. {message}"
 
 
 @admin.register(Connection)
 class ConnectionAdmin(
-    ConnectionActionsMixin, ConnectionRunsAdminMixin, ServiceInlinesAdmin, DistrictScopedAdmin
+    ConnectionYearAdminMixin,
+    ConnectionActionsMixin,
+    ConnectionRunsAdminMixin,
+    ServiceInlinesAdmin,
+    DistrictScopedAdmin,
 ):
     form = ConnectionForm
     list_display = ["name", "district", "kind", "base_url", "enabled", "last_test_status"]
@@ -46,7 +53,7 @@ class ConnectionAdmin(
     inlines = [SyncSettingsInline, SchedulePauseInline]
     list_filter = ["kind", "enabled", "district"]
     search_fields = ["name", "base_url", "client_id"]
-    readonly_fields = ["last_test_at", "last_test_report"]
+    readonly_fields = ["last_test_at", "last_test_report", "school_year_report"]
     actions = ["test_connections", "pull"]
     fieldsets = [
         (None, {"fields": ["district", "name", "kind", "enabled"]}),
@@ -64,6 +71,7 @@ class ConnectionAdmin(
         ),
         ADVANCED_FIELDSET,
         ("Last connection test", {"fields": ["last_test_at", "last_test_report"]}),
+        SCHOOL_YEAR_FIELDSET,
         ("Notes", {"fields": ["notes"], "classes": ["collapse"]}),
     ]
     # Reviewers read a connection without any secret field on the page.
@@ -72,6 +80,7 @@ class ConnectionAdmin(
         ("Aeries credentials", {"fields": ["base_url", "client_id", "school_codes"]}),
         ADVANCED_FIELDSET,
         ("Last connection test", {"fields": ["last_test_at", "last_test_report"]}),
+        SCHOOL_YEAR_FIELDSET,
         ("Notes", {"fields": ["notes"]}),
     ]
 
@@ -127,7 +136,7 @@ class ConnectionAdmin(
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [fs for fs in self.fieldsets if fs[0] != "Last connection test"]
+            return [fs for fs in self.fieldsets if fs[0] not in NEW_CONNECTION_HIDDEN]
         if not self.has_change_permission(request, obj):
             return self.reviewer_fieldsets
         return self.fieldsets

@@ -13,6 +13,7 @@ from connections.models import Connection
 from connections.services import connection_client
 from rostering.models import FieldPin
 from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
+from rostering.school_year import SchoolYearChanged, run_school_year_settle
 from rostering.schools import sis_schools_refresh
 from rostering.sync.backends import write_backend
 from rostering.sync.changes import ChangeLog
@@ -118,8 +119,8 @@ def _scope(connection: Connection) -> SchoolScope:
     )
 
 
-def _refresh_schools(connection: Connection, actor) -> None:
-    sis_schools_refresh(connection=connection, actor=actor, source="import")
+def _refresh_schools(connection: Connection, actor, client) -> None:
+    sis_schools_refresh(connection=connection, actor=actor, source="import", client=client)
 
 
 def _run_files(ctx: RunContext) -> None:
@@ -207,8 +208,13 @@ def _execute(run: SyncRun, *, progress: bool = True) -> None:
     with connection_client(connection=connection) as client:
         if run.mode == SyncRun.Mode.DELTA and not client.supports_delta:
             run.mode, run.since = SyncRun.Mode.FULL, None
-        _refresh_schools(connection, run.actor)
+        year_notes: list[str] = []
+        run.school_year = run_school_year_settle(
+            run=run, client=client, notes=year_notes, source=SOURCES.get(run.trigger, "system")
+        )
+        _refresh_schools(connection, run.actor, client)
         ctx = _context(run, client, progress=progress)
+        ctx.run_notes[:0] = year_notes
         _run_files(ctx)
         # What the SIS said of the whole run (a token for fewer scopes), once each.
         run.message = "\n".join(dict.fromkeys(ctx.run_notes))
@@ -224,6 +230,8 @@ def sync_run_execute(*, run: SyncRun, progress: bool = True) -> SyncRun:
         with import_tuning():
             _execute(run, progress=progress)
         run.status = _final_status(run)
+    except SchoolYearChanged as held:
+        run.status, run.message = RunStatus.HELD, str(held)
     except SisError as exc:
         run.status, run.message = RunStatus.ERROR, str(exc)
     except Exception as exc:
@@ -231,5 +239,7 @@ def sync_run_execute(*, run: SyncRun, progress: bool = True) -> SyncRun:
         run.status, run.message = RunStatus.ERROR, RUN_CRASHED.format(error=exc)
     run.finished_at = timezone.now()
     run.stage = ""
-    run.save(update_fields=["status", "message", "finished_at", "stage", "mode", "since"])
+    run.save(
+        update_fields=["status", "message", "finished_at", "stage", "mode", "since", "school_year"]
+    )
     return run
