@@ -63,11 +63,13 @@ PERSON = TableSpec(
         "aeries_student_id",
         "state_student_id",
         "aeries_staff_id",
+        "birth_date",
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=frozenset({"district_id", "sourced_id", "password", "created_at", RUN_COLUMN}),
     json_columns=frozenset({"user_ids", "grades", "sis_school_ids"}),
     datetime_columns=frozenset({"archived_at", "sis_modified_at", "created_at", "updated_at"}),
+    date_columns=frozenset({"birth_date"}),
     archive_columns=("status", "archived_at", "archive_reason", "updated_at"),
 )
 PERSON_WITH_ID = dataclasses.replace(PERSON, columns=("id", *PERSON.columns))
@@ -136,6 +138,8 @@ def desired_username(person: SisPerson) -> str:
 
 
 def person_hash(person: SisPerson, school_ids: list[int]) -> str:
+    # A birth date counts only where the SIS gives one: rows without one hash as before.
+    born = (person.birth_date.isoformat(),) if person.birth_date else ()
     return content_hash(
         (
             person.role.value,
@@ -154,6 +158,7 @@ def person_hash(person: SisPerson, school_ids: list[int]) -> str:
             person.aeries_student_id,
             person.state_student_id,
             person.aeries_staff_id,
+            *born,
         )
     )
 
@@ -299,6 +304,7 @@ class PersonWriter(RowWriter):
             person.aeries_student_id,
             person.state_student_id,
             person.aeries_staff_id,
+            person.birth_date,
         ]
 
     def _write(self, people: list[SisPerson]) -> None:

@@ -13,6 +13,7 @@ from connections.models import Connection
 from connections.services import connection_client
 from rostering.models import FieldPin
 from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
+from rostering.pins import PIN_MODELS
 from rostering.school_year import SchoolYearChanged, run_school_year_settle
 from rostering.schools import sis_schools_refresh
 from rostering.sync.backends import write_backend
@@ -176,12 +177,26 @@ def _final_status(run: SyncRun) -> str:
 
 
 def _pins(district_id: int) -> dict:
+    """table -> sourcedId -> field -> (pin id, value), by the sourcedId each pinned row
+    carries now (a relink or a merge changes it); pins of rows of an archived school
+    year stay with them (a class id Aeries reuses next year is another class)."""
     pins: dict = {}
-    rows = FieldPin.objects.filter(district_id=district_id).values_list(
-        "table", "sourced_id", "field", "pk", "value"
+    rows = list(
+        FieldPin.objects.filter(district_id=district_id).values_list(
+            "table", "row_id", "field", "pk", "value"
+        )
     )
-    for table, sourced_id, field, pk, value in rows:
-        pins.setdefault(table, {}).setdefault(sourced_id, {})[field] = (pk, value)
+    current = {}
+    for table, model in PIN_MODELS.items():
+        ids = [row_id for t, row_id, *_ in rows if t == table]
+        live = model.objects.filter(pk__in=ids)
+        if table != "person":  # people are matched across school years
+            live = live.filter(year_archive__isnull=True)
+        current[table] = dict(live.values_list("pk", "sourced_id")) if ids else {}
+    for table, row_id, field, pk, value in rows:
+        sourced_id = current.get(table, {}).get(row_id)
+        if sourced_id is not None:
+            pins.setdefault(table, {}).setdefault(sourced_id, {})[field] = (pk, value)
     return pins
 
 
