@@ -187,3 +187,29 @@ def test_a_native_birth_date_is_kept_and_a_bad_one_costs_nothing(value, born):
     row = {"StudentID": 7, "SchoolCode": 994, "FirstName": "Ana", "LastName": "Lee",
            "Grade": 9, "Birthdate": value}  # fmt: skip
     assert student_from_native(row, agents=()).birth_date == born
+
+
+def test_a_district_whose_every_sourced_id_changes_keeps_every_account(sis):
+    """Students, teachers, staff and administrators: all under new ids (GUIDs)."""
+    connection = connect(sis)
+    _trusting(connection, archive_threshold_pct=10)
+    pull(connection)
+    before = dict(Person.objects.values_list("pk", "sourced_id"))
+    sis.set_behaviours(guid_ids=True)
+    run = pull(connection)
+    files = [record(run, "students"), record(run, "staff")]
+    accounts = [counts for r in files for part, counts in r.part_counts.items()
+                if part != "parent contacts"]  # (contacts are links, not accounts)  # fmt: skip
+    assert sum(c["created"] + c["archived"] + c["held_archives"] for c in accounts) == 0
+    assert sum(r.held_relinks for r in files) == len(before)
+
+    for file in files:
+        held_changes_approve(record=file, actor=None)
+    after = dict(Person.objects.values_list("pk", "sourced_id"))
+    assert set(after) == set(before)  # the same accounts, under their new ids
+    assert all(sid != before[pk] for pk, sid in after.items())
+    again = pull(connection)
+    counts = [c for kind in ("students", "staff")
+              for part, c in record(again, kind).part_counts.items()
+              if part != "parent contacts"]  # fmt: skip
+    assert sum(c["created"] + c["archived"] + c["held_relinks"] for c in counts) == 0
