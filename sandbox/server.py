@@ -14,6 +14,7 @@ from sandbox.handler import SandboxHTTPServer
 from sandbox.model import District
 from sandbox.mutate import district_mutate
 from sandbox.oneroster import OneRosterApi
+from sandbox.renumber import district_renumber, renumber_candidates
 from sandbox.rollover import district_rollover
 from sandbox.store import Store
 from sandbox.switches import Switches
@@ -186,6 +187,17 @@ class SandboxServer:
             self.store.people_put(changes.people)
             self.store.enrollments_put(changes.enrollments)
             self.store.bump()
+        return summary
+
+    def renumber(
+        self, students: list[str] | None = None, n: int = 0, now: str | None = None
+    ) -> dict:
+        """Give students new Student IDs (sandbox/renumber.py): those listed, else the
+        first `n` active ones."""
+        with self.store.lock:
+            chosen = list(students or renumber_candidates(self.district, n))
+            summary = district_renumber(self.district, students=chosen, now=now)
+            self.store.build()
         return summary
 
     def rollover(self, now: str | None = None) -> dict:

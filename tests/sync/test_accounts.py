@@ -213,3 +213,19 @@ def test_a_district_whose_every_sourced_id_changes_keeps_every_account(sis):
               for part, c in record(again, kind).part_counts.items()
               if part != "parent contacts"]  # fmt: skip
     assert sum(c["created"] + c["archived"] + c["held_relinks"] for c in counts) == 0
+
+
+@pytest.mark.parametrize("kind", [Connection.Kind.ONEROSTER, Connection.Kind.AERIES_API])
+def test_students_given_new_student_ids_keep_their_accounts(sis, kind):
+    connection = connect(sis, kind=kind)
+    _trusting(connection, archive_threshold_pct=10)
+    pull(connection)
+    renumbered = sis.renumber(n=3)["renumbered"]
+    accounts = {old: Person.objects.get(sourced_id=old).pk for old in renumbered}
+    students = record(pull(connection), "students")
+    assert students.held_relinks == 3 and students.part_counts["students"]["created"] == 0
+    held_changes_approve(record=students, actor=None)
+    for old, new in renumbered.items():
+        person = Person.objects.get(pk=accounts[old])
+        assert (person.sourced_id, person.status) == (new, RosterStatus.ACTIVE)
+        assert PersonAlias.objects.filter(sourced_id=old, person=person).exists()
