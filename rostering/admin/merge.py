@@ -17,7 +17,7 @@ from rostering.merge import (
     person_merge,
     person_merge_undo,
 )
-from rostering.models import District, Person, PersonMerge
+from rostering.models import District, Person, PersonAlias, PersonMerge
 
 MERGED = "Merged {merged} into {survivor}."
 UNDONE = "The merge was undone: {merged} is back."
@@ -112,7 +112,8 @@ class MergeAdminMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         merges = PersonMerge.objects.filter(survivor_id=object_id, undone_at__isnull=True)
-        extra_context = {**(extra_context or {}), "merges": merges}
+        aliases = PersonAlias.objects.filter(person_id=object_id).order_by("created_at", "pk")
+        extra_context = {**(extra_context or {}), "merges": merges, "aliases": aliases}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):

@@ -229,3 +229,33 @@ def test_students_given_new_student_ids_keep_their_accounts(sis, kind):
         person = Person.objects.get(pk=accounts[old])
         assert (person.sourced_id, person.status) == (new, RosterStatus.ACTIVE)
         assert PersonAlias.objects.filter(sourced_id=old, person=person).exists()
+
+
+def test_while_a_relink_waits_the_account_keeps_its_classes_and_contacts(sis):
+    from rostering.models import Enrollment, Guardian
+
+    connection = connect(sis)
+    _trusting(connection)
+    first = pull(connection)
+    old, new = next(iter(sis.renumber(students=["100020"])["renumbered"].items()))
+    account = Person.objects.get(sourced_id=old)
+
+    def live(model, column):
+        rows = model.objects.filter(**{column: account}, status=RosterStatus.ACTIVE)
+        return set(rows.values_list("sourced_id", flat=True))
+
+    classes, contacts = live(Enrollment, "person"), live(Guardian, "student")
+    assert classes and contacts
+    run = pull(connection)  # the relink is held: the account's rows stay as they are
+    assert live(Enrollment, "person") == classes and live(Guardian, "student") == contacts
+    enrollments = record(run, "enrollments")
+    assert enrollments.failed == record(first, "enrollments").failed  # the catalogue's own
+    assert enrollments.skipped_reasons.get("relink_held") == len(classes)
+    contacts_part = record(run, "students").part_counts["parent contacts"]
+    assert contacts_part["failed"] == 0 and contacts_part["archived"] == 0
+
+    held_changes_approve(record=record(run, "students"), actor=None)
+    pull(connection)  # the next import writes the rows the SIS lists for the new id
+    assert {sid.rsplit("_", 1)[-1] for sid in live(Enrollment, "person")} == {new}
+    assert len(live(Enrollment, "person")) == len(classes)
+    assert {sid.split("_")[1] for sid in live(Guardian, "student")} == {new}
