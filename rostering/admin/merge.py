@@ -24,6 +24,11 @@ UNDONE = "The merge was undone: {merged} is back."
 PICK_A_DISTRICT = "Choose a district to check for duplicates."
 
 
+def _shown(value):
+    """A field's value as the merge page shows it (grades as "09, 10")."""
+    return ", ".join(map(str, value)) if isinstance(value, list) else value
+
+
 class MergeAdminMixin:
     """Added to the people admin: duplicates/, merge/<survivor>/<merged>/, merges undo."""
 
@@ -84,9 +89,11 @@ class MergeAdminMixin:
                 self.message_user(request, MERGED.format(merged=merged, survivor=survivor))
                 return redirect("admin:rostering_person_change", survivor.pk)
         rows = [
-            (f, Person._meta.get_field(f).verbose_name, getattr(survivor, f), getattr(merged, f))
+            (f, Person._meta.get_field(f).verbose_name, _shown(getattr(survivor, f)),
+             _shown(getattr(merged, f)))
             for f in MERGE_FIELDS
-        ]
+            if getattr(survivor, f) or getattr(merged, f)  # (nothing to choose between)
+        ]  # fmt: skip
         return self._page(
             request, "merge.html", f"Merge two accounts of {survivor.given_name} "
             f"{survivor.family_name}",

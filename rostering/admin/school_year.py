@@ -18,7 +18,7 @@ from rostering.times import local_time
 ACCEPTED_MESSAGE = "{connection}: imports now read school year {year}; press Pull to import it."
 NOT_YET = "Not read yet: the first import reads the SIS's current school year and keeps to it."
 SOURCE_WORDS = {
-    "systeminfo": "Aeries' DatabaseYear (systeminfo)",
+    "systeminfo": "Aeries' DatabaseYear",
     "academicSessions": "the OneRoster schoolYear session",
 }
 

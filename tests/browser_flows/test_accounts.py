@@ -111,6 +111,7 @@ def _undo_import(j, sis, connection) -> None:
     j.shot("accounts-11-undo-plan")
     page.get_by_role("button", name=re.compile(r"^Undo import #\d+")).click()
     expect(page.locator(".messagelist")).to_contain_text(re.compile(r"Import #\d+ was undone"))
+    expect(page.locator("#undone-note")).to_contain_text("This import was undone")
     j.shot("accounts-12-import-undone")
 
 
@@ -159,6 +160,8 @@ def test_manager_merges_two_accounts_of_one_person_and_undoes_it(live_server, ch
         j.shot("accounts-07-duplicates")
         page.get_by_role("link", name="keep this, merge OLD-100020").first.click()
         expect(page.locator("h1")).to_contain_text("Merge two accounts")
+        expect(page.locator("form table")).not_to_contain_text("Aeries staff ID")  # both empty
+        expect(page.locator("form table")).not_to_contain_text("['")  # grades as words
         page.check("input[name=email][value=merged]")
         j.shot("accounts-08-merge")
         page.get_by_role("button", name="Merge the two accounts").click()
@@ -172,3 +175,34 @@ def test_manager_merges_two_accounts_of_one_person_and_undoes_it(live_server, ch
     assert Person.objects.get(pk=older_pk).email == "older.address@stu.example.org"
     student.refresh_from_db()
     assert student.email != "older.address@stu.example.org"
+
+
+def test_manager_sees_imports_held_for_a_new_school_year_and_accepts_it(
+    live_server, chromium, sandbox_sis_factory
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    from connections.models import Connection
+    from rostering.models import ConnectionYear
+
+    sis = sandbox_sis_factory(students=60, seed=7)
+    connection = connect(sis, kind=Connection.Kind.AERIES_API)
+    pull(connection)
+    MembershipFactory(
+        district=connection.district, role=Membership.Role.MANAGER, user__username=MANAGER
+    )
+    sis.rollover()  # Aeries' current year moves to 2027-2028
+    pull(connection)  # held
+    with sync_playwright() as playwright, journey(playwright, chromium, live_server.url) as j:
+        page = j.page
+        j.login(MANAGER)
+        expect(page.locator("#sync-health")).to_contain_text("The school year changed")
+        page.get_by_role("link", name=re.compile("The school year changed")).click()
+        banner = page.locator("#school-year-held")
+        expect(banner).to_contain_text("the SIS's current school year is 2027-2028")
+        expect(page.locator("#school-year-report")).to_contain_text("Imports read 2026-2027")
+        j.shot("accounts-13-school-year-held")
+        banner.get_by_role("button", name="Accept 2027-2028").click()
+        expect(page.locator(".messagelist")).to_contain_text("imports now read school year")
+        expect(page.locator("#school-year-held")).to_have_count(0)
+    assert ConnectionYear.objects.get(connection=connection).imported == "2027-2028"
