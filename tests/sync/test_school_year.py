@@ -177,3 +177,32 @@ def test_the_connection_page_shows_the_year_and_the_manager_s_two_ways_on(client
     response = client.post(accept_url, follow=True)
     assert "imports now read school year 2027-2028" in response.content.decode()
     assert ConnectionYear.objects.get(connection=connection).imported == "2027-2028"
+
+
+def test_the_pull_command_says_an_import_is_held_and_exits_4(native):
+    import io
+
+    from django.core.management import call_command
+
+    sis, connection = native
+    pull(connection)
+    sis.rollover()
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_code:
+        call_command("pull", str(connection.pk), stdout=out)
+    assert exit_code.value.code == 4
+    assert "Held: Aeries now says the current school year is 2027-2028" in out.getvalue()
+
+
+def test_the_rollover_names_the_year_the_imports_read(native):
+    import datetime
+
+    from rostering.rollover_preview import year_label_default
+
+    sis, connection = native
+    late = datetime.date(2028, 9, 1)  # the calendar alone would say 2028-2029
+    pull(connection)  # the native API has no school-year session: the year is Aeries'
+    assert year_label_default(district=connection.district, today=late) == "2026-2027"
+    sis.rollover()
+    pull(connection)  # held: the year that ends is still the one imports read
+    assert year_label_default(district=connection.district, today=late) == "2026-2027"
