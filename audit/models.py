@@ -29,6 +29,7 @@ class AuditEvent(models.Model):
         MERGE = "merge", "Merged two accounts"
         MERGE_UNDO = "merge_undo", "Undid a merge of accounts"
         ROTATE_KEY = "rotate_key", "Re-encrypted secrets under a new key"
+        YEAR_ACCEPT = "year_accept", "Took a new school year"
 
     district = models.ForeignKey(
         "rostering.District",

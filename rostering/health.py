@@ -59,6 +59,11 @@ class ConnectionHealth:
     duplicate: str = ""
 
     @property
+    def year_held(self) -> bool:
+        """Imports wait for a manager: the SIS moved to another school year."""
+        return self.last_run is not None and self.last_run.status == RunStatus.HELD
+
+    @property
     def failing(self) -> bool:
         if not self.connection.enabled:
             return False
@@ -145,7 +150,9 @@ class DistrictHealth:
 
     @property
     def needs_help(self) -> bool:
-        return bool(self.failing or self.held or any(c.duplicate for c in self.connections))
+        return bool(
+            self.failing or self.held or any(c.duplicate or c.year_held for c in self.connections)
+        )
 
 
 def districts_health(*, district_ids: frozenset[int] | None = None) -> list[DistrictHealth]:

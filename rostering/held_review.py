@@ -49,6 +49,8 @@ RULE_RENAME = (
     "formats” on the connection page). Renames are never applied without approval: "
     "people sign in with these names."
 )
+# What a relink never shows as a change: bookkeeping, and the SIS's own copy of values.
+RELINK_NOT_SHOWN = NOT_SHOWN | {"user_ids", "sis_school_ids"}
 CSV_HEADER = ("Import", "File", "Change", "Kind of row", "sourcedId", "Student ID / Staff ID",
               "Name", "Details", "What would change")  # fmt: skip
 
@@ -201,16 +203,29 @@ def _update_rows(run: SyncRun, table: str, changes: list[HeldChange]) -> list[He
 
 
 def _relink_rows(run: SyncRun, changes: list[HeldChange]) -> list[HeldRow]:
-    """Each relink by the account it keeps, with its sourcedId before and after."""
+    """Each relink by the account it keeps, with its sourcedId and whatever else of it
+    changes (a new Student ID, a new e-mail …) before and after."""
     ids = [c.payload.get("old_id") for c in changes]
     labels = rows_labels(table="person", ids=ids, connection_id=run.connection_id)
+    spec, accounts = HELD_SPECS["person"], Person.objects.in_bulk(ids)
+    diffs = []
+    for change in changes:
+        account, row = accounts.get(change.payload.get("old_id")), change.payload.get("row")
+        values = dict(zip(spec.columns, spec.decode(row), strict=True)) if row else {}
+        before, after = {}, {}
+        for column, new in values.items():
+            old = getattr(account, column, None)
+            if column not in RELINK_NOT_SHOWN and account is not None and old != new:
+                before[column], after[column] = old, new
+        diffs.append(("person", before, after))
+    words = field_changes_many(diffs)
     return [
         HeldRow(
             c.sourced_id,
             labels.get(c.payload.get("old_id")) or RowLabel(c.payload.get("old_sourced_id", "")),
-            (FieldChange("SIS sourcedId", c.payload.get("old_sourced_id", ""), c.sourced_id),),
+            w or (FieldChange("SIS sourcedId", c.payload.get("old_sourced_id", ""), c.sourced_id),),
         )
-        for c in changes
+        for c, w in zip(changes, words, strict=True)
     ]
 
 

@@ -22,6 +22,7 @@ from audit.services import audit_record
 from rostering.models import (
     District,
     Enrollment,
+    FieldPin,
     Guardian,
     Person,
     PersonAlias,
@@ -42,6 +43,7 @@ MERGE_FIELDS = (
     "aeries_student_id",
     "state_student_id",
     "aeries_staff_id",
+    "birth_date",
 )
 NOT_SAME_DISTRICT = "Only two accounts of one district can be merged."
 SAME_ACCOUNT = "Choose two different accounts."
@@ -58,7 +60,8 @@ KEY_LABELS = {
     "staff": "Aeries staff ID",
     "email:student": "e-mail",
     "email:staff": "e-mail",
-    "name": "name and grade",
+    "born": "name and birth date",
+    "name": "name, role and grade",
 }
 
 
@@ -76,21 +79,31 @@ class DuplicateGroup:
     people: tuple[Person, ...]
 
 
+def _identity_keys(row: tuple) -> list[tuple[str, str]]:
+    """The keys one account shares with another account of the same person."""
+    _pk, role, student_id, state_id, staff_id, email, given, family, grades, born = row
+    keys = list(stable_keys(role=role, student_id=student_id, state_id=state_id,
+                            staff_id=staff_id, email=email))  # fmt: skip
+    name = f"{given} {family}".strip().lower()
+    if name and born is not None:
+        keys.append(("born", f"{name}, born {born:%b %-d, %Y}"))
+    elif name:  # no birth date to tell two people of one name apart: role and grades
+        keys.append(("name", f"{name} ({role}, {', '.join(grades) or 'no grade'})"))
+    return keys
+
+
 def person_duplicates(*, district: District, limit: int = 200) -> list[DuplicateGroup]:
     """Accounts that are likely one person: they share an Aeries id (or an e-mail nobody
-    else has), or the same name, role and grades."""
+    else has), or the same name and birth date — where the SIS gives no birth date, the
+    same name, role and grades."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     rows = Person.objects.filter(district=district).values_list(
         "pk", "role", "aeries_student_id", "state_student_id", "aeries_staff_id", "email",
-        "given_name", "family_name", "grades",
+        "given_name", "family_name", "grades", "birth_date",
     )  # fmt: skip
-    for pk, role, student_id, state_id, staff_id, email, given, family, grades in rows:
-        for key in stable_keys(role=role, student_id=student_id, state_id=state_id,
-                               staff_id=staff_id, email=email):  # fmt: skip
-            groups[key].append(pk)
-        if given or family:
-            name = f"{given} {family}".strip().lower()
-            groups[("name", f"{name} ({role}, {', '.join(grades) or 'no grade'})")].append(pk)
+    for row in rows:
+        for key in _identity_keys(row):
+            groups[key].append(row[0])
     found, seen = [], set()
     for (kind, value), pks in groups.items():
         members = tuple(sorted(set(pks)))
@@ -99,9 +112,10 @@ def person_duplicates(*, district: District, limit: int = 200) -> list[Duplicate
         seen.add(members)
         found.append((kind, value, members))
     people = Person.objects.in_bulk([pk for *_, members in found for pk in members])
+    weakest_last = sorted(found, key=lambda f: (f[0] == "name", f[0] == "born", f[1]))
     return [
         DuplicateGroup(KEY_LABELS[kind], value, tuple(people[pk] for pk in members))
-        for kind, value, members in sorted(found, key=lambda f: (f[0] == "name", f[1]))[:limit]
+        for kind, value, members in weakest_last[:limit]
     ]
 
 
@@ -129,6 +143,22 @@ def _ids(queryset) -> list[int]:
 
 def _schools_of(person: Person) -> set[int]:
     return set(PersonSchool.objects.filter(person=person).values_list("school_id", flat=True))
+
+
+def _pins_merge(survivor: Person, merged: Person, taken: list[str]) -> tuple[list, list]:
+    """The merged account's pins: those of a field whose value the survivor takes from
+    it (and has not pinned itself) move to the survivor, the others go. Returns (moved
+    pin ids, removed pins' rows) for the undo."""
+    pinned_already = set(
+        FieldPin.objects.filter(table="person", row_id=survivor.pk).values_list("field", flat=True)
+    )
+    pins = FieldPin.objects.filter(table="person", row_id=merged.pk)
+    moving = pins.filter(field__in=set(taken) - pinned_already)
+    moved = list(moving.values_list("pk", flat=True))
+    removed = [_plain(pin) for pin in pins.exclude(pk__in=moved).values()]
+    moving.update(row_id=survivor.pk, sourced_id=survivor.sourced_id)
+    pins.exclude(pk__in=moved).delete()
+    return moved, removed
 
 
 def _row(person: Person) -> dict:
@@ -177,6 +207,7 @@ def person_merge(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor.get_username() if actor is not None else source,
     )  # fmt: skip
+    record.moved["pins"], record.removed["pins"] = _pins_merge(survivor, merged, fields)
     record.save()
     Enrollment.objects.filter(pk__in=record.moved["enrollments"]).update(person=survivor)
     Guardian.objects.filter(pk__in=record.moved["guardians"]).update(student=survivor)
@@ -235,6 +266,13 @@ def person_merge_undo(
     Guardian.objects.filter(pk__in=merge.moved["guardians"]).update(student=merged)
     for guardian in merge.removed.get("guardians", []):
         Guardian.objects.create(**_values(Guardian, guardian))
+    FieldPin.objects.filter(pk__in=merge.moved.get("pins", [])).update(
+        row_id=merged.pk, sourced_id=merged.sourced_id
+    )
+    for pin in merge.removed.get("pins", []):
+        values = _values(FieldPin, pin)
+        FieldPin.objects.create(**values)
+        FieldPin.objects.filter(pk=values["id"]).update(pinned_at=values["pinned_at"])
     PersonSchool.objects.filter(person=survivor, school_id__in=merge.moved["schools"]).delete()
     PersonSchool.objects.bulk_create(
         [PersonSchool(person=merged, school_id=s) for s in merge.moved.get("merged_schools", [])]

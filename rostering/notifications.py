@@ -22,8 +22,14 @@ EMAIL_ISSUES_LIMIT = 20
 SUBJECT = "[Autoroster] {status} — {district} import #{run}"
 SUBJECT_HELD_ONE = " — 1 held change needs approval"
 SUBJECT_HELD_MANY = " — {count} held changes need approval"
-# Skipped runs (pause periods) would mail every evening of a summer break.
-NOTIFIED_STATUSES = (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERROR, RunStatus.ERROR)
+# Skipped runs (pause periods) would mail every evening of a summer break; a school-year
+# hold mails once (its first held run), not every evening until a manager decides.
+NOTIFIED_STATUSES = (
+    RunStatus.COMPLETED,
+    RunStatus.COMPLETED_WITH_ERROR,
+    RunStatus.ERROR,
+    RunStatus.HELD,
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,18 @@ def sync_run_email(*, run: SyncRun, recipients: list[str]) -> EmailMultiAlternat
     return message
 
 
+def _held_again(run: SyncRun) -> bool:
+    """A held run after another held run of the connection (the same hold, told once)."""
+    if run.status != RunStatus.HELD:
+        return False
+    earlier = SyncRun.objects.filter(connection_id=run.connection_id, pk__lt=run.pk)
+    earlier = earlier.exclude(status=RunStatus.SKIPPED).exclude(
+        trigger__in=(SyncRun.Trigger.ARCHIVE, SyncRun.Trigger.UNDO)
+    )
+    previous = earlier.order_by("-pk").values_list("status", flat=True).first()
+    return previous == RunStatus.HELD
+
+
 def sync_run_notify(*, run: SyncRun) -> int:
     """E-mails a finished run's summary to its connection's recipients.
 
@@ -119,7 +137,7 @@ def sync_run_notify(*, run: SyncRun) -> int:
     """
     sync_settings = SyncSettings.objects.filter(connection_id=run.connection_id).first()
     recipients = sync_settings.notify_list if sync_settings else []
-    if run.status not in NOTIFIED_STATUSES or not recipients:
+    if run.status not in NOTIFIED_STATUSES or not recipients or _held_again(run):
         return 0
     try:
         return sync_run_email(run=run, recipients=recipients).send()

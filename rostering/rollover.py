@@ -45,6 +45,7 @@ from rostering.rollover_preview import (
     live_rows,
     year_label_default,
 )
+from rostering.school_year import school_years_rolled_over, school_years_rollover_undone
 
 ARCHIVE_REASON = "End of school year {label}"
 CONFIRM_MISMATCH = "Type the district's name, {district}, exactly to confirm the archive."
@@ -149,6 +150,7 @@ def year_archive_run(
         if roles:
             _people_archive(archive, roles, now)
         archive.save(update_fields=["previously_archived"])
+        school_years_rolled_over(district=district)  # the next imports take the next year
         audit_record(
             actor=actor, action=AuditEvent.Action.ARCHIVE, obj=district,
             changes={key: [0, n] for key, n in counts.items() if n},
@@ -219,6 +221,7 @@ def year_archive_undo(
     with imports_held(archive.district, archive.label), transaction.atomic():
         restored, not_restored = _class_rows_restore(archive)
         restored["people"] = _people_restore(archive, now)
+        school_years_rollover_undone(district=archive.district)
         archive.status, archive.undone_at = YearArchive.Status.UNDONE, now
         archive.undo_counts = {key: restored.get(key, 0) for key in COUNT_KEYS}
         archive.not_restored = not_restored

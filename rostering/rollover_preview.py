@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rostering.models import (
     AcademicSession,
+    ConnectionYear,
     Course,
     District,
     Enrollment,
@@ -91,8 +92,12 @@ class ArchivePreview:
 
 
 def year_label_default(*, district: District, today: datetime.date | None = None) -> str:
-    """The label of the district's current school-year session (e.g. "2025-2026"), else
+    """The school year the district's imports read (e.g. "2025-2026": Aeries' DatabaseYear,
+    rostering/school_year.py), else the label of its current school-year session, else
     the school year today falls in (July starts a new one)."""
+    years = ConnectionYear.objects.filter(connection__district=district).exclude(imported="")
+    if imported := sorted(set(years.values_list("imported", flat=True))):
+        return imported[0]  # the oldest: the year that ends
     today = today or timezone.localdate()
     years = AcademicSession.objects.filter(LIVE, district=district, session_type="schoolYear")
     current = years.filter(start_date__lte=today, end_date__gte=today).first()

@@ -100,6 +100,7 @@ def sis_schools_refresh(
     actor: AbstractBaseUser | None,
     source: str = "admin",
     remote_addr: str | None = None,
+    client=None,
 ) -> RefreshResult:
     """Update list: fetch the SIS's schools, upsert them and auto-map the unmapped ones.
 
@@ -108,7 +109,7 @@ def sis_schools_refresh(
     when the SIS cannot be read or returns no school at all.
     """
     audit = {"actor": actor, "source": source, "remote_addr": remote_addr}
-    seen = _sis_schools_receive(connection=connection, **audit)
+    seen = _sis_schools_receive(connection=connection, client=client, **audit)
     with transaction.atomic():
         # One Update list per connection at a time: a second one waits here.
         Connection.objects.select_for_update().filter(pk=connection.pk).first()
@@ -131,9 +132,12 @@ def sis_schools_refresh(
     return result
 
 
-def _sis_schools_receive(*, connection: Connection, **audit) -> dict[str, SisSchoolRecord]:
+def _sis_schools_receive(
+    *, connection: Connection, client=None, **audit
+) -> dict[str, SisSchoolRecord]:
     try:
-        fetched = sis_school_fetch(connection=connection)
+        # An import's own client names its school year on every read.
+        fetched = list(client.schools()) if client else sis_school_fetch(connection=connection)
     except SisError as exc:
         message = SCHOOLS_FETCH_FAILED.format(connection=connection.name, error=exc)
         _refresh_fail(connection=connection, message=message, **audit)

@@ -68,6 +68,10 @@ SKIP_HELP = {
     "not change, so it is not in this import. Nothing to do.",
     counts.SKIP_NOT_PRIMARY: "Parent contacts is set to the primary contact of each student only.",
     counts.SKIP_NO_STUDENT: "The contact is linked to no student in Aeries.",
+    counts.SKIP_RELINK_HELD: "The SIS lists the person under a new sourcedId and the "
+    "relink of their account waits for a manager's approval (Review held changes); "
+    "meanwhile the account keeps its classes and contacts, and the import after the "
+    "approval writes these rows.",
     SKIP_DISCARDED: "A manager discarded this held change at an earlier import and the SIS "
     "still says the same; it is held again only if Aeries changes it further.",
 }

@@ -27,9 +27,11 @@ from rostering.models import (
     AcademicSession,
     Course,
     Enrollment,
+    FieldPin,
     Guardian,
     ImportRecord,
     Person,
+    PersonAlias,
     RosterChange,
     RosterStatus,
     RunStatus,
@@ -152,11 +154,25 @@ def _revert(changes: list[RosterChange], now, result: UndoResult) -> None:
             bucket = result.archived
         else:
             bucket = result.reverted
+            if change.action == RosterChange.Action.RELINKED:
+                _relink_forget(change)
         values["updated_at"] = now
         model.objects.filter(pk=change.row_id).update(**values)
         bucket[change.table] = bucket.get(change.table, 0) + 1
     people = {c.row_id for c in changes if c.table == "person" and "sis_school_ids" in c.before}
     _school_links_refresh(people)
+
+
+def _relink_forget(change: RosterChange) -> None:
+    """A relink undone: the account's former sourcedId is its own again, not an alias
+    (the one the relink made), and its pins name it."""
+    former = change.before.get("sourced_id")
+    if not former:
+        return
+    PersonAlias.objects.filter(
+        person_id=change.row_id, sourced_id=former, created_at__gte=change.created_at
+    ).delete()
+    FieldPin.objects.filter(table="person", row_id=change.row_id).update(sourced_id=former)
 
 
 def _school_links_refresh(person_ids: set[int]) -> None:

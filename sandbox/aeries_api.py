@@ -1,6 +1,5 @@
 """Aeries native API v5 under `{base}api/v5/`, authenticated by the AERIES-CERT header."""
 
-import time
 from collections.abc import Callable
 
 from sandbox import native_records as nr
@@ -92,18 +91,8 @@ class AeriesApi:
         self.cache: dict[tuple, list[bytes]] = {}
 
     def handle(self, request: Request) -> Response:
+        # systeminfo is the server's (sandbox/years.py): it knows every year's database.
         parts = [p for p in request.path[len(API_ROOT) :].split("/") if p]
-        if parts == ["systeminfo"]:
-            return json_response(
-                200,
-                {
-                    "LocalDateTime": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "LocalTimeZoneName": "Pacific Standard Time",
-                    "AeriesVersion": "10.24.0930.1",
-                    "DatabaseYear": "2026-2027",
-                    "Sandbox": True,
-                },
-            )
         if request.headers.get("aeries-cert") != self.certificate:
             return message(401, DENIED)
         try:

@@ -3,6 +3,8 @@
 GET    _sandbox/info                 counts, credentials, bad rows, cookie counts
 POST   _sandbox/mutate               {"n": 10, "now": "2026-11-01T00:00:00Z"?}
 POST   _sandbox/rollover             {"now"?}: the next school year (sandbox/rollover.py)
+POST   _sandbox/renumber             {"students": ["100020"]} or {"n": 3}, "now"?: new
+                                      Student IDs (sandbox/renumber.py)
 POST   _sandbox/faults               {"latency_ms", "fail_rate", "rate_limit",
                                       "page_faults": [{"kind", "path", "offset", ...}]}
 DELETE _sandbox/faults               reset every fault (also POST _sandbox/faults/reset)
@@ -42,6 +44,10 @@ def _route(server: "SandboxServer", method: str, action: str, body: dict) -> Res
         return json_response(200, server.mutate(int(body.get("n", 1)), now=body.get("now")))
     if (method, action) == ("POST", "rollover"):
         return json_response(200, server.rollover(now=body.get("now")))
+    if (method, action) == ("POST", "renumber"):
+        students = [str(s) for s in body.get("students") or []]
+        answer = server.renumber(students, n=int(body.get("n", 0)), now=body.get("now"))
+        return json_response(200, answer)
     if (method, action) in (("DELETE", "faults"), ("POST", "faults/reset")):
         server.reset_faults()
         return json_response(200, server.faults.describe())

@@ -14,10 +14,12 @@ from sandbox.handler import SandboxHTTPServer
 from sandbox.model import District
 from sandbox.mutate import district_mutate
 from sandbox.oneroster import OneRosterApi
+from sandbox.renumber import district_renumber, renumber_candidates
 from sandbox.rollover import district_rollover
 from sandbox.store import Store
 from sandbox.switches import Switches
 from sandbox.wire import Request, Response, html_not_found, json_response, login_page
+from sandbox.years import YearDatabases
 
 LEAVER_MODES = ("drop", "tobedeleted")
 
@@ -64,12 +66,17 @@ class SandboxServer:
         self.oneroster = OneRosterApi(
             store=self.store, tokens=self.tokens, switches=self.switches, base_path=self.base_path
         )
-        self.native = AeriesApi(
-            store=self.store, certificate=self.credentials.certificate, switches=self.switches
-        )
+        self.native = self._native_api(self.store)
+        # Aeries' one database per school year: the live district is the current year.
+        self.years = YearDatabases(current=self.district, make_api=self._native_api)
         self.behaviours = self.switches.behaviours
         self.httpd: SandboxHTTPServer | None = None
         self.thread: threading.Thread | None = None
+
+    def _native_api(self, store) -> AeriesApi:
+        return AeriesApi(
+            store=store, certificate=self.credentials.certificate, switches=self.switches
+        )
 
     # lifecycle -----------------------------------------------------------------------
     def start(self) -> "SandboxServer":
@@ -166,7 +173,11 @@ class SandboxServer:
             failure = self.faults.before(native=native)
             if failure is not None:
                 return failure
-        return self.native.handle(request) if native else self.oneroster.handle(request)
+        if not native:
+            return self.oneroster.handle(request)
+        if path == NATIVE_ROOT + "systeminfo":
+            return self.years.systeminfo(request)
+        return self.years.api_for(request, self.native).handle(request)
 
     # control (the same operations as the `_sandbox/` endpoint) -----------------------
     def mutate(self, n: int, now: str | None = None) -> dict:
@@ -178,9 +189,21 @@ class SandboxServer:
             self.store.bump()
         return summary
 
+    def renumber(
+        self, students: list[str] | None = None, n: int = 0, now: str | None = None
+    ) -> dict:
+        """Give students new Student IDs (sandbox/renumber.py): those listed, else the
+        first `n` active ones."""
+        with self.store.lock:
+            chosen = list(students or renumber_candidates(self.district, n))
+            summary = district_renumber(self.district, students=chosen, now=now)
+            self.store.build()
+        return summary
+
     def rollover(self, now: str | None = None) -> dict:
         """Move the district to its next school year (see sandbox/rollover.py)."""
         with self.store.lock:
+            self.years.keep(self.district)  # last year's database stays readable
             summary = district_rollover(self.district, now=now)
             self.store.build()
             self.store.bump()
@@ -271,4 +294,5 @@ class SandboxServer:
             "settings": self.settings(),
             "behaviours": self.behaviours.describe(),
             "faults": self.faults.describe(),
+            "database_years": self.years.describe(),
         }

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from sandbox import records, shapes
+from sandbox.guid_ids import GuidIds
 from sandbox.model import District, Person
 from sandbox.switches import Behaviours
 
@@ -148,7 +149,7 @@ class Store:
         self.leavers = leavers
         self.behaviours = behaviours or Behaviours()
         self.href_base = "http://127.0.0.1/aeries/"  # the server sets its own once started
-        self.ids: shapes.AeriesIds | None = None
+        self.ids: shapes.AeriesIds | GuidIds | None = None
         self.lock = threading.RLock()
         self.version = 0
         self.collections: dict[str, Collection] = {}
@@ -168,7 +169,7 @@ class Store:
             "demographics": Collection("demographics", "demographics"),
         }
         d, b = self.district, self.behaviours
-        self.ids = shapes.AeriesIds(d) if b.aeries_ids else None
+        self.ids = GuidIds(d) if b.guid_ids else shapes.AeriesIds(d) if b.aeries_ids else None
         orgs, sessions, courses = self["orgs"], self["academicSessions"], self["courses"]
         orgs.put(self.shaped(records.district_org(d)), ())
         for school in d.schools:

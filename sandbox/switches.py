@@ -41,6 +41,7 @@ class Behaviours:
     token_path: str = "token"  # the token endpoint, under the base path
     oneroster_root: str = ONEROSTER_ROOT  # "" mounts the OneRoster API at the base path
     aeries_ids: bool = False  # STU_/TCH_/PAT_ sourcedIds, parents shared by siblings (rebuild)
+    guid_ids: bool = False  # every user's sourcedId a GUID; userIds keep Aeries' ids (rebuild)
     numeric_relationships: bool = False  # native RelationshipToStudentCode as 11, 13, 16…
     codes_endpoint: bool = True  # GET api/v5/codes/CON/RL answers the relationship codes
     rejected_filters: list[str] = field(default_factory=list)  # fields filter= refuses (400)
@@ -53,7 +54,14 @@ class Behaviours:
     dirty_text: bool = False  # (rebuild)
     retired_schools: list[str] = field(default_factory=list)  # codes gone (404) (rebuild)
 
-    REBUILD = ("strict_spec", "aeries_ids", "duplicate_rows", "dirty_text", "retired_schools")
+    REBUILD = (
+        "strict_spec",
+        "aeries_ids",
+        "guid_ids",
+        "duplicate_rows",
+        "dirty_text",
+        "retired_schools",
+    )
 
     def update(self, values: dict) -> bool:
         """Set behaviours by name; True when the store must be rebuilt."""

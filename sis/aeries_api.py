@@ -34,6 +34,7 @@ from sis.records import (
     SisRowProblem,
     SisSchool,
 )
+from sis.school_year import SYSTEMINFO, SisSchoolYear, aeries_year_select, systeminfo_year
 from sis.urls import url_path
 
 API_PATH = "api/v5/"
@@ -55,6 +56,9 @@ class AeriesApiClient:
         self.notices: list[SisNotice] = self.board.all
         self._cleaned: list[SisRowProblem] = []  # NUL warnings for the next page
         self.relationship_table: dict[str, str] | None = None  # the CON.RL code table
+        # The school year every read names (DatabaseYear), once year_select chose it.
+        self.database_year = ""
+        self.school_year: SisSchoolYear | None = None  # what systeminfo said by default
 
     def __enter__(self) -> Self:
         return self
@@ -65,13 +69,22 @@ class AeriesApiClient:
     def close(self) -> None:
         self.http.close()
 
-    def get(self, path: str, *, entity: Entity, params: dict[str, Any] | None = None) -> Any:
+    def get(
+        self,
+        path: str,
+        *,
+        entity: Entity,
+        params: dict[str, Any] | None = None,
+        default_year: bool = False,
+    ) -> Any:
+        """GET a v5 path; every read names the chosen school year (DatabaseYear), but
+        with `default_year` (what Aeries calls its current year)."""
         # systeminfo is public: it proves the URL, not the certificate.
         auth = (
-            None
-            if path == "systeminfo"
-            else HeaderAuth("AERIES-CERT", self.credentials.certificate)
+            None if path == SYSTEMINFO else HeaderAuth("AERIES-CERT", self.credentials.certificate)
         )
+        if self.database_year and not default_year:
+            params = {**(params or {}), "DatabaseYear": self.database_year}
 
         def fetch():
             response = self.http.request(
@@ -112,8 +125,20 @@ class AeriesApiClient:
         return request_error(response, scrub=self.http.scrub, entity=entity)
 
     def authenticate(self) -> None:
-        self.get("systeminfo", entity=Entity.SCHOOLS)
+        self.get(SYSTEMINFO, entity=Entity.SCHOOLS)
         self._schools_raw()
+
+    def system_info(self) -> SisSchoolYear | None:
+        """Aeries' current (default) school year and the years it has; None when its
+        systeminfo names no DatabaseYear."""
+        payload = self.get(SYSTEMINFO, entity=Entity.SCHOOLS, default_year=True)
+        self.school_year = systeminfo_year(payload)
+        return self.school_year
+
+    def year_select(self, year: str) -> None:
+        """Every later read names `year` ("2026-2027"); SisYearUnavailable when Aeries
+        does not have it (it would read its default year instead, silently)."""
+        aeries_year_select(self, year)
 
     def _schools_raw(self) -> list[Any]:
         if self._school_rows is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date
 from typing import Any
 
 from sis.convert_common import (
@@ -144,7 +145,17 @@ def student_from_native(row: dict[str, Any], *, agents: tuple[str, ...]) -> SisP
         agent_sourced_ids=agents,
         aeries_student_id=student_id,
         state_student_id=text(row.get("StateStudentID")),
+        birth_date=birth_date(row.get("Birthdate")),
     )
+
+
+def birth_date(value: Any) -> date | None:
+    """Aeries' Birthdate, or None when it is missing or not a date (it is never worth
+    failing a student's row for)."""
+    try:
+        return parse_date(value, field="Birthdate")
+    except RowError:
+        return None
 
 
 def person_merge(first: SisPerson, other: SisPerson) -> SisPerson:

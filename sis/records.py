@@ -206,6 +206,9 @@ class SisPerson:
     aeries_student_id: str = ""  # Student ID, the permanent id (native StudentID)
     state_student_id: str = ""  # the state's student id (SSID / StateStudentID)
     aeries_staff_id: str = ""  # staff ID (native staff ID, OneRoster TCH_<id>)
+    # A student's birth date where the SIS gives one (native Birthdate; OneRoster users
+    # have none): with the name, what tells two accounts of one person (the duplicates).
+    birth_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

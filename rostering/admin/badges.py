@@ -11,6 +11,7 @@ BADGE_CLASSES = {
     RunStatus.COMPLETED_WITH_ERROR: "completed-with-error",
     RunStatus.ERROR: "error",
     RunStatus.SKIPPED: "skipped",
+    RunStatus.HELD: "held",
 }
 
 

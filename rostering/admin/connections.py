@@ -21,6 +21,7 @@ from rostering.admin.connection_runs import (
 )
 from rostering.admin.connection_typed_test import ConnectionTypedTestMixin
 from rostering.admin.rules import ConnectionRulesMixin
+from rostering.admin.school_year import ConnectionYearAdminMixin
 from rostering.scheduling import connection_schedule_remove
 from rostering.schools import sis_schools_unmapped_count
 
@@ -34,6 +35,8 @@ ADVANCED_FIELDSET = (
         "and API root; for the Aeries API, what contact relationship codes mean.",
     },
 )
+SCHOOL_YEAR_FIELDSET = ("School year", {"fields": ["school_year_report"]})
+NEW_CONNECTION_HIDDEN = ("Last connection test", "School year")  # nothing to show yet
 TEST_HEALTHY = "{connection}: connection healthy. {message}"
 TEST_FAILING = "{connection}: connection failing. {message}"
 
@@ -42,6 +45,7 @@ TEST_FAILING = "{connection}: connection failing. {message}"
 class ConnectionAdmin(
     ConnectionRulesMixin,
     ConnectionTypedTestMixin,
+    ConnectionYearAdminMixin,
     ConnectionActionsMixin,
     ConnectionRunsAdminMixin,
     ServiceInlinesAdmin,
@@ -53,7 +57,7 @@ class ConnectionAdmin(
     inlines = [SyncSettingsInline, SchedulePauseInline]
     list_filter = ["kind", "enabled", "district"]
     search_fields = ["name", "base_url", "client_id"]
-    readonly_fields = ["last_test_at", "last_test_report", "school_ids"]
+    readonly_fields = ["last_test_at", "last_test_report", "school_ids", "school_year_report"]
     actions = ["test_connections", "pull"]
     fieldsets = [
         (None, {"fields": ["district", "name", "kind", "enabled"]}),
@@ -71,6 +75,7 @@ class ConnectionAdmin(
         ),
         ADVANCED_FIELDSET,
         ("Last connection test", {"fields": ["last_test_at", "last_test_report"]}),
+        SCHOOL_YEAR_FIELDSET,
         ("Notes", {"fields": ["notes"], "classes": ["collapse"]}),
     ]
     # Reviewers read a connection without any secret field on the page.
@@ -79,6 +84,7 @@ class ConnectionAdmin(
         ("Aeries credentials", {"fields": ["base_url", "client_id", "school_ids"]}),
         ADVANCED_FIELDSET,
         ("Last connection test", {"fields": ["last_test_at", "last_test_report"]}),
+        SCHOOL_YEAR_FIELDSET,
         ("Notes", {"fields": ["notes"]}),
     ]
 
@@ -144,7 +150,7 @@ class ConnectionAdmin(
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [fs for fs in self.fieldsets if fs[0] != "Last connection test"]
+            return [fs for fs in self.fieldsets if fs[0] not in NEW_CONNECTION_HIDDEN]
         if not self.has_change_permission(request, obj):
             return self.with_rules_fieldset(self.reviewer_fieldsets)
         return self.with_rules_fieldset(self.fieldsets)

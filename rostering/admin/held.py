@@ -81,6 +81,7 @@ class HeldReviewMixin:
             "run": run,
             "files": files,
             "total": sum(f.count for f in files),
+            "relinks": sum(s.count for f in files for s in f.sets if s.kind == "relink"),
             "outcomes": outcomes,
             "can_decide": self._access(request).can_manage(run.district_id),
         }

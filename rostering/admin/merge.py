@@ -17,11 +17,16 @@ from rostering.merge import (
     person_merge,
     person_merge_undo,
 )
-from rostering.models import District, Person, PersonMerge
+from rostering.models import District, Person, PersonAlias, PersonMerge
 
 MERGED = "Merged {merged} into {survivor}."
 UNDONE = "The merge was undone: {merged} is back."
 PICK_A_DISTRICT = "Choose a district to check for duplicates."
+
+
+def _shown(value):
+    """A field's value as the merge page shows it (grades as "09, 10")."""
+    return ", ".join(map(str, value)) if isinstance(value, list) else value
 
 
 class MergeAdminMixin:
@@ -84,9 +89,11 @@ class MergeAdminMixin:
                 self.message_user(request, MERGED.format(merged=merged, survivor=survivor))
                 return redirect("admin:rostering_person_change", survivor.pk)
         rows = [
-            (f, Person._meta.get_field(f).verbose_name, getattr(survivor, f), getattr(merged, f))
+            (f, Person._meta.get_field(f).verbose_name, _shown(getattr(survivor, f)),
+             _shown(getattr(merged, f)))
             for f in MERGE_FIELDS
-        ]
+            if getattr(survivor, f) or getattr(merged, f)  # (nothing to choose between)
+        ]  # fmt: skip
         return self._page(
             request, "merge.html", f"Merge two accounts of {survivor.given_name} "
             f"{survivor.family_name}",
@@ -112,7 +119,8 @@ class MergeAdminMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         merges = PersonMerge.objects.filter(survivor_id=object_id, undone_at__isnull=True)
-        extra_context = {**(extra_context or {}), "merges": merges}
+        aliases = PersonAlias.objects.filter(person_id=object_id).order_by("created_at", "pk")
+        extra_context = {**(extra_context or {}), "merges": merges, "aliases": aliases}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):

@@ -142,6 +142,7 @@ class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
         "sign_in",
         "identifier",
         "sis_ids",
+        "birth_date",
         "grade_list",
         "school_list",
         "sis_schools",

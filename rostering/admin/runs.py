@@ -70,7 +70,8 @@ class SyncRunAdmin(RunUndoAdminMixin, HeldReviewMixin, DistrictScopedAdmin):
     list_select_related = ["connection__district", "actor"]
     date_hierarchy = "created_at"
     search_fields = ["connection__name", "message"]
-    fields = ["connection", "started_by", "mode", "status_badge", "queued_at", "started_at"]
+    fields = ["connection", "started_by", "mode", "year_read", "status_badge", "queued_at"]
+    fields += ["started_at"]
     fields += ["finished_at", "duration", "message"]
     readonly_fields = fields
 
@@ -89,6 +90,12 @@ class SyncRunAdmin(RunUndoAdminMixin, HeldReviewMixin, DistrictScopedAdmin):
     def started_by(self, obj: SyncRun) -> str:
         who = obj.actor.get_username() if obj.actor_id else ""
         return f"{obj.get_trigger_display()} ({who})" if who else obj.get_trigger_display()
+
+    @admin.display(description="school year")
+    def year_read(self, obj: SyncRun) -> str:
+        if obj.status == RunStatus.HELD:
+            return "Not read: held (below)"
+        return obj.school_year or "—"
 
     @admin.display(description="queued at")
     def queued_at(self, obj: SyncRun) -> str:

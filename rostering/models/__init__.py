@@ -23,9 +23,11 @@ from rostering.models.sync import (
     SyncRun,
     SyncSettings,
 )
+from rostering.models.years import ConnectionYear
 
 __all__ = [
     "AcademicSession",
+    "ConnectionYear",
     "Course",
     "District",
     "Enrollment",

@@ -46,6 +46,9 @@ class Person(models.Model):
     aeries_student_id = models.CharField("Aeries Student ID", max_length=64, blank=True)
     state_student_id = models.CharField("state student ID", max_length=64, blank=True)
     aeries_staff_id = models.CharField("Aeries staff ID", max_length=64, blank=True)
+    # Where the SIS gives one (Aeries' native Birthdate): with the name, what tells two
+    # accounts of one person apart from two people (the duplicate check).
+    birth_date = models.DateField(null=True, blank=True)
     user_ids = models.JSONField("SIS user ids", default=list, blank=True)
     grades = models.JSONField(default=list, blank=True)
     sis_school_ids = models.JSONField("SIS schools", default=list, blank=True)

@@ -87,6 +87,8 @@ class RunStatus(models.TextChoices):
     COMPLETED_WITH_ERROR = "completed_with_error", "Completed with ERROR"
     ERROR = "error", "ERROR"
     SKIPPED = "skipped", "Skipped"
+    # Not run: the SIS's current school year is not the connection's (school_year.py).
+    HELD = "held", "Held"
 
 
 ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -129,6 +131,8 @@ class SyncRun(models.Model):
     processed = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
+    # The school year the import read ("2026-2027"; Aeries' DatabaseYear), "" if unknown.
+    school_year = models.CharField(max_length=16, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -55,6 +55,8 @@ class RunContext:
     people_seen: set[str] = field(default_factory=set)
     identity: Any = None
     aliases: dict[str, str] = field(default_factory=dict)
+    # New sourcedId -> the account whose relink to it waits for approval (relinks.py).
+    relinks_held: dict[str, int] = field(default_factory=dict)
     # What the SIS said about the whole run (a narrower token scope): the run's message.
     run_notes: list[str] = field(default_factory=list)
     # Pinned fields: table -> sourcedId -> field -> (pin id, pinned value) (pins.py).

@@ -14,6 +14,7 @@ SKIP_LINKED_NOT_IMPORTED = "linked_not_imported"
 SKIP_NOT_IN_DELTA = "linked_not_in_delta"
 SKIP_NOT_PRIMARY = "not_primary_contact"
 SKIP_NO_STUDENT = "contact_without_student"
+SKIP_RELINK_HELD = "relink_held"
 SKIP_REASONS = {
     SKIP_SCHOOL_NOT_MAPPED: "school not mapped",
     SKIP_ROLE_NOT_SYNCED: "role not synced",
@@ -24,6 +25,7 @@ SKIP_REASONS = {
     SKIP_NOT_PRIMARY: "not the primary contact (“primary parent contact only”)",
     SKIP_NO_STUDENT: "a contact linked to no student",
     **SKIP_RULE_LABELS,
+    SKIP_RELINK_HELD: "its person's relink waits for approval (the next import writes it)",
 }
 _COUNTED = (
     "received", "created", "updated", "unchanged", "skipped", "archived", "restored",

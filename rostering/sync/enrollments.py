@@ -7,11 +7,13 @@ from rostering.sync.context import RunContext
 from rostering.sync.counts import (
     SKIP_LINKED_NOT_IMPORTED,
     SKIP_NOT_IN_DELTA,
+    SKIP_RELINK_HELD,
     SKIP_ROLE_NOT_SYNCED,
     SKIP_SCHOOL_NOT_MAPPED,
 )
 from rostering.sync.identity import aliased
 from rostering.sync.people import PERSON
+from rostering.sync.relinks import relink_waiting_rows
 from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
 from sis.records import ONEROSTER_PERSON_ROLES, SisEnrollment
@@ -61,6 +63,8 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
             role = ONEROSTER_PERSON_ROLES.get(e.role)
             if e.user_sourced_id in ctx.not_imported:
                 return skip(SKIP_LINKED_NOT_IMPORTED)
+            if e.user_sourced_id in ctx.relinks_held:
+                return skip(SKIP_RELINK_HELD)
             if role is None or role in ctx.unavailable_roles:
                 return skip(SKIP_ROLE_NOT_SYNCED)
             if not ctx.full:
@@ -80,4 +84,5 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
             Reference("person_id", PERSON.table, "person"),
         ),
     )
+    writer.also_keep = lambda: relink_waiting_rows(ctx, Enrollment, "person_id")
     return writer

@@ -10,9 +10,11 @@ from rostering.sync.counts import (
     SKIP_NO_STUDENT,
     SKIP_NOT_IN_DELTA,
     SKIP_NOT_PRIMARY,
+    SKIP_RELINK_HELD,
 )
 from rostering.sync.identity import aliased
 from rostering.sync.people import PERSON
+from rostering.sync.relinks import relink_waiting_rows
 from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
 from rostering.sync.validation import EMAIL
@@ -71,6 +73,8 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         if student is None:
             if student_sid in ctx.not_imported:
                 counts.skip(SKIP_LINKED_NOT_IMPORTED)
+            elif student_sid in ctx.relinks_held:
+                counts.skip(SKIP_RELINK_HELD)
             elif not ctx.full:
                 counts.skip(SKIP_NOT_IN_DELTA)
             else:
@@ -105,4 +109,5 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         counts=counts,
         references=(Reference("student_id", PERSON.table, "student"),),
     )
+    writer.also_keep = lambda: relink_waiting_rows(ctx, Guardian, "student_id")
     return writer

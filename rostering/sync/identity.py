@@ -19,6 +19,7 @@ from django.db import connection as db
 
 from rostering.models.changes import RosterChange
 from rostering.models.people import Person, PersonAlias
+from rostering.models.pins import FieldPin
 from rostering.sync.backends.base import WriteBackend
 from rostering.sync.changes import ChangeLog, row_diff
 from rostering.sync.people_links import school_links_replace
@@ -124,6 +125,7 @@ def person_relink(
     stored = Person.objects.filter(pk=old_pk).values_list(*spec.columns).first()
     if stored is None:
         return
+    row = _pins_kept(old_pk, row, spec, new_sourced_id=row[spec.index("sourced_id")])
     values = {c: v for c, v in zip(spec.columns, row, strict=True) if c not in fixed}
     Person.objects.filter(pk=old_pk).update(**values)
     PersonAlias.objects.get_or_create(
@@ -136,3 +138,18 @@ def person_relink(
             sourced_id=row[spec.index("sourced_id")], action=RosterChange.Action.RELINKED,
             before=before, after=after,
             before_hash=stored[spec.index("content_hash")])  # fmt: skip
+
+
+def _pins_kept(pk: int, row: list, spec: TableSpec, *, new_sourced_id: str) -> list:
+    """The row with the account's pinned values (a manager's edits survive the relink);
+    the pins now name the account's new sourcedId."""
+    pins = FieldPin.objects.filter(table=spec.name, row_id=pk)
+    pinned = dict(pins.values_list("field", "value"))
+    if not pinned:
+        return row
+    pins.update(sourced_id=new_sourced_id)
+    row = list(row)
+    for field, value in pinned.items():
+        if field in spec.columns:
+            row[spec.index(field)] = value
+    return row

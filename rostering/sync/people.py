@@ -64,11 +64,13 @@ PERSON = TableSpec(
         "aeries_student_id",
         "state_student_id",
         "aeries_staff_id",
+        "birth_date",
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=frozenset({"district_id", "sourced_id", "password", "created_at", RUN_COLUMN}),
     json_columns=frozenset({"user_ids", "grades", "sis_school_ids"}),
     datetime_columns=frozenset({"archived_at", "sis_modified_at", "created_at", "updated_at"}),
+    date_columns=frozenset({"birth_date"}),
     archive_columns=("status", "archived_at", "archive_reason", "updated_at"),
 )
 PERSON_WITH_ID = dataclasses.replace(PERSON, columns=("id", *PERSON.columns))
@@ -141,6 +143,8 @@ def person_hash(
 ) -> str:
     """The content hash of a person's row; `username` and `email` as the row writes them
     when a name format gives them (the SIS's own otherwise)."""
+    # A birth date counts only where the SIS gives one: rows without one hash as before.
+    born = (person.birth_date.isoformat(),) if person.birth_date else ()
     return content_hash(
         (
             person.role.value,
@@ -159,6 +163,7 @@ def person_hash(
             person.aeries_student_id,
             person.state_student_id,
             person.aeries_staff_id,
+            *born,
         )
     )
 
@@ -334,6 +339,7 @@ class PersonWriter(RowWriter):
             person.aeries_student_id,
             person.state_student_id,
             person.aeries_staff_id,
+            person.birth_date,
         ]
 
     def _write(self, people: list[SisPerson]) -> None:

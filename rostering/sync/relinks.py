@@ -92,4 +92,18 @@ class Relinks:
             },
         )
         self.kept.add(deferred.known.sourced_id)
+        self.ctx.relinks_held[person.sourced_id] = deferred.known.pk
         self.writer.counts.held_relinks += 1
+
+
+def relink_waiting_rows(ctx, model, column: str) -> set[str]:
+    """The live rows (enrollments, parent contacts) of accounts whose relink waits for
+    approval: kept, not archived, until a manager decides — the rows the SIS lists for
+    the new sourcedId are skipped meanwhile, and written by the next import."""
+    if not ctx.relinks_held:
+        return set()
+    rows = model.objects.filter(
+        district_id=ctx.district_id, year_archive__isnull=True,
+        **{f"{column}__in": list(ctx.relinks_held.values())},
+    )  # fmt: skip
+    return set(rows.values_list("sourced_id", flat=True))

@@ -4,7 +4,8 @@ from dataclasses import asdict, dataclass, field
 
 from rostering.models.sync import ImportIssue, SyncRun
 
-EXIT_CODES = {"completed": 0, "completed_with_error": 3, "error": 1}
+# A held import (the SIS's school year changed: rostering/school_year.py) ran nothing.
+EXIT_CODES = {"completed": 0, "completed_with_error": 3, "error": 1, "held": 4}
 REPORT_ISSUES_LIMIT = 1000
 
 

@@ -126,6 +126,7 @@ class RowWriter:
         self.leavers: set[str] = set()
         # Rows the connection's sync rules leave out (sync/rules.py): archived as such.
         self.rule_cut: set[str] = set()
+        self.also_keep: Callable[[], set[str]] | None = None
         self.safeguard = Safeguard(
             ctx=ctx, spec=spec, role=role, counts=counts, record=issues_.record
         )
@@ -330,8 +331,10 @@ class RowWriter:
         references_verify(self.backend, self.spec, self.linked)
 
     def archive_keep(self) -> set[str]:
-        """The rows a full import keeps: those the SIS listed and did not mark to delete."""
-        return self.seen_ids - self.leavers
+        """The rows a full import keeps: those the SIS listed and did not mark to delete
+        (and those `also_keep` names: rows of accounts whose relink waits)."""
+        kept = self.seen_ids - self.leavers
+        return kept | self.also_keep() if self.also_keep is not None else kept
 
     def leavers_archive(self) -> None:
         """Archives what the SIS no longer lists (a full run) or marked to be deleted."""

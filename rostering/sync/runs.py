@@ -14,6 +14,8 @@ from connections.services import connection_client
 from rostering.models import FieldPin
 from rostering.models.sync import ImportRecord, RunStatus, SyncRun, SyncSettings
 from rostering.naming import name_formats_load
+from rostering.pins import PIN_MODELS
+from rostering.school_year import SchoolYearChanged, run_school_year_settle
 from rostering.schools import sis_schools_refresh
 from rostering.sync.backends import write_backend
 from rostering.sync.changes import ChangeLog
@@ -120,8 +122,8 @@ def _scope(connection: Connection) -> SchoolScope:
     )
 
 
-def _refresh_schools(connection: Connection, actor) -> None:
-    sis_schools_refresh(connection=connection, actor=actor, source="import")
+def _refresh_schools(connection: Connection, actor, client) -> None:
+    sis_schools_refresh(connection=connection, actor=actor, source="import", client=client)
 
 
 def _run_files(ctx: RunContext) -> None:
@@ -177,12 +179,26 @@ def _final_status(run: SyncRun) -> str:
 
 
 def _pins(district_id: int) -> dict:
+    """table -> sourcedId -> field -> (pin id, value), by the sourcedId each pinned row
+    carries now (a relink or a merge changes it); pins of rows of an archived school
+    year stay with them (a class id Aeries reuses next year is another class)."""
     pins: dict = {}
-    rows = FieldPin.objects.filter(district_id=district_id).values_list(
-        "table", "sourced_id", "field", "pk", "value"
+    rows = list(
+        FieldPin.objects.filter(district_id=district_id).values_list(
+            "table", "row_id", "field", "pk", "value"
+        )
     )
-    for table, sourced_id, field, pk, value in rows:
-        pins.setdefault(table, {}).setdefault(sourced_id, {})[field] = (pk, value)
+    current = {}
+    for table, model in PIN_MODELS.items():
+        ids = [row_id for t, row_id, *_ in rows if t == table]
+        live = model.objects.filter(pk__in=ids)
+        if table != "person":  # people are matched across school years
+            live = live.filter(year_archive__isnull=True)
+        current[table] = dict(live.values_list("pk", "sourced_id")) if ids else {}
+    for table, row_id, field, pk, value in rows:
+        sourced_id = current.get(table, {}).get(row_id)
+        if sourced_id is not None:
+            pins.setdefault(table, {}).setdefault(sourced_id, {})[field] = (pk, value)
     return pins
 
 
@@ -211,8 +227,13 @@ def _execute(run: SyncRun, *, progress: bool = True) -> None:
     with connection_client(connection=connection) as client:
         if run.mode == SyncRun.Mode.DELTA and not client.supports_delta:
             run.mode, run.since = SyncRun.Mode.FULL, None
-        _refresh_schools(connection, run.actor)
+        year_notes: list[str] = []
+        run.school_year = run_school_year_settle(
+            run=run, client=client, notes=year_notes, source=SOURCES.get(run.trigger, "system")
+        )
+        _refresh_schools(connection, run.actor, client)
         ctx = _context(run, client, progress=progress)
+        ctx.run_notes[:0] = year_notes
         _run_files(ctx)
         # What the SIS said of the whole run (a token for fewer scopes), once each.
         run.message = "\n".join(dict.fromkeys(ctx.run_notes))
@@ -228,6 +249,8 @@ def sync_run_execute(*, run: SyncRun, progress: bool = True) -> SyncRun:
         with import_tuning():
             _execute(run, progress=progress)
         run.status = _final_status(run)
+    except SchoolYearChanged as held:
+        run.status, run.message = RunStatus.HELD, str(held)
     except SisError as exc:
         run.status, run.message = RunStatus.ERROR, str(exc)
     except Exception as exc:
@@ -235,5 +258,7 @@ def sync_run_execute(*, run: SyncRun, progress: bool = True) -> SyncRun:
         run.status, run.message = RunStatus.ERROR, RUN_CRASHED.format(error=exc)
     run.finished_at = timezone.now()
     run.stage = ""
-    run.save(update_fields=["status", "message", "finished_at", "stage", "mode", "since"])
+    run.save(
+        update_fields=["status", "message", "finished_at", "stage", "mode", "since", "school_year"]
+    )
     return run

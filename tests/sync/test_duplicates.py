@@ -65,7 +65,7 @@ def connection(monkeypatch, district):
     school = School.objects.create(district=district, name="Lincoln")
     SisSchool.objects.create(connection=connection, sourced_id="990", name="Lincoln Elementary",
                              school=school, mapping_method="manual", last_seen_at=NOW)  # fmt: skip
-    monkeypatch.setattr(runs, "_refresh_schools", lambda connection, actor: None)
+    monkeypatch.setattr(runs, "_refresh_schools", lambda connection, actor, client: None)
     monkeypatch.setattr(
         runs, "connection_client", lambda connection: contextlib.nullcontext(FakeClient())
     )

@@ -1,13 +1,16 @@
 import json
 import os
+import threading
 import time
 import urllib.request
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
+from django.urls import reverse
 
-from rostering.demo import demo_connection_seed, demo_seed
+from rostering.demo import demo_connection_seed, demo_seed, demo_story_play
 from rostering.imports import sync_run_start
 from rostering.management.processes import ProcessGroup, terminate_as_interrupt
 from rostering.models import SyncRun
@@ -50,6 +53,36 @@ class Command(BaseCommand):
         self.stdout.write(f"Sandbox Aeries SIS: {base_url} ({info['district']})")
         self.stdout.write(f"  Consumer ID {credentials['client_id']}")
         self.stdout.write(f"  connection '{connection.name}' seeded; a first import is queued")
+        return connection
+
+    def _story(self, connection, base_url: str, port: int) -> None:
+        """In the background, once the first import is in: a pinned first name and three
+        relinks waiting for approval (rostering/demo.py)."""
+
+        def renumber(n: int) -> dict:
+            request = urllib.request.Request(
+                base_url + "_sandbox/renumber", data=json.dumps({"n": n}).encode(), method="POST"
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return json.load(answer)
+
+        try:
+            story = demo_story_play(connection=connection, renumber=renumber)
+        except Exception as exc:  # the demo goes on without its story
+            self.stderr.write(f"The demo's relink and pinned field could not be set up: {exc}")
+            return
+        finally:
+            connections.close_all()
+        if story is not None:
+            site = f"http://127.0.0.1:{port}"
+            held = reverse("admin:rostering_syncrun_held", args=[story.run.pk])
+            person = reverse("admin:rostering_person_change", args=[story.person.pk])
+            self.stdout.write(
+                f"\nDemo: {len(story.renumbered)} students got new Student IDs in Aeries; "
+                f"import #{story.run.pk} holds their relinks for approval: {site}{held}\n"
+                f"Demo: {story.person.given_name} {story.person.family_name} has a pinned "
+                f"first name: {site}{person}"
+            )
 
     def handle(self, *args, **options):
         terminate_as_interrupt()
@@ -66,10 +99,13 @@ class Command(BaseCommand):
             )  # fmt: skip
             processes.manage("web server", "runserver", "--noreload", f"127.0.0.1:{port}")
             processes.manage("task cluster", "qcluster")
-            self._seed_sandbox_connection(
+            connection = self._seed_sandbox_connection(
                 seed, sandbox_url, self._sandbox_info(sandbox_url, sandbox)
             )
             self._welcome(seed, port)
+            threading.Thread(
+                target=self._story, args=(connection, sandbox_url, port), daemon=True
+            ).start()
             processes.wait()
 
     def _welcome(self, seed, port: int) -> None:

@@ -14,7 +14,7 @@ ROW_COUNTS = [name for name in ImportRecord.COUNT_FIELDS if not name.startswith(
 class Command(BaseCommand):
     help = (
         "Import a connection's roster now and wait for it. Exit status: 0 Completed, "
-        "3 Completed with ERROR, 1 ERROR."
+        "3 Completed with ERROR, 1 ERROR, 4 Held (the SIS's school year changed)."
     )
 
     def add_arguments(self, parser):
