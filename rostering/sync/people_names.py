@@ -13,6 +13,7 @@ held renames for existing ones.
 
 from typing import TYPE_CHECKING
 
+from rostering.models.people import Person
 from rostering.naming import Allocator, RoleNames, in_family, name_values
 from rostering.sync.people_links import username_owners
 from rostering.sync.upsert import rows_streamed
@@ -96,6 +97,20 @@ class PersonNames:
             return True
         values = self.bases[sid][0]
         return email.lower() != self.names.email_for(values, username).lower()
+
+    def keep_names(
+        self, *, account_pk: int, person: "SisPerson", school_ids: list[int], row: list
+    ) -> None:
+        """A relinked account keeps the username and e-mail it has (pinned or not): the
+        template names new accounts only. When they are not the template's, the next
+        import holds a rename for approval, as for any existing account."""
+        username, email = Person.objects.values_list("username", "email").get(pk=account_pk)
+        if self.names.username:
+            row[self.i_username] = username
+        if self.names.email:
+            row[self.i_email] = email
+        row[self.i_hash] = self.writer.hash_of(person, school_ids, username=row[self.i_username],
+                                               email=row[self.i_email])  # fmt: skip
 
     # The part's end ----------------------------------------------------------------------
     def finish(self) -> None:

@@ -61,6 +61,9 @@ class Relinks:
         """The new row, its username free (the account's own name is its to keep)."""
         person, school_ids = deferred.payload
         row = self.writer.new_row(person, school_ids, deferred.digest)
+        if self.writer.naming is not None:  # the account's names are its own to keep
+            self.writer.naming.keep_names(account_pk=deferred.known.pk, person=person,
+                                          school_ids=school_ids, row=row)  # fmt: skip
         owners = username_owners(self.ctx)
         name = row[self.writer.username_index]
         if owners.get(name) == deferred.known.sourced_id:

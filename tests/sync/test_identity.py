@@ -141,3 +141,47 @@ def test_two_people_sharing_an_id_are_two_accounts(sandbox_sis_factory):
     run = pull(connection)
     assert Person.objects.filter(sourced_id__in=["100020", "100020-B"]).count() == 2
     assert record(run, "students").relinked == 0
+
+
+def test_a_relinked_account_keeps_its_names_under_a_name_format(sandbox_sis_factory):
+    """The template names new accounts; a relinked one is the same account, so it keeps
+    its username and e-mail (a name off the template is held as a rename, never applied)."""
+    from rostering.rules_settings import name_format_update
+
+    sis = sandbox_sis_factory(students=60, seed=7)
+    connection = connect(sis)
+    _archive_and_update(connection, relink_automatically=True)
+    name_format_update(
+        connection=connection,
+        actor=None,
+        source="test",
+        values={
+            "student_username": "{first}.{last}",
+            "student_email": "{username}@kids.example.org",
+        },
+    )
+    pull(connection)
+    numbered, custom = Person.objects.filter(role="student").order_by("sourced_id")[:2]
+    numbered_name = f"{numbered.username}7"  # a collision's number: still the template's
+    Person.objects.filter(pk=numbered.pk).update(
+        username=numbered_name, email=f"{numbered_name}@kids.example.org"
+    )
+    Person.objects.filter(pk=custom.pk).update(username="their.own.name", email="own@x.org")
+
+    sis.set_behaviours(aeries_ids=True)
+    run = pull(connection)
+    assert record(run, "students").part_counts["students"]["relinked"] > 0
+    numbered.refresh_from_db()
+    custom.refresh_from_db()
+    assert numbered.sourced_id.startswith("STU_") and custom.sourced_id.startswith("STU_")
+    assert (numbered.username, numbered.email) == (
+        numbered_name,
+        f"{numbered_name}@kids.example.org",
+    )
+    assert (custom.username, custom.email) == ("their.own.name", "own@x.org")
+
+    after = pull(connection)  # the off-template name: a rename held, not applied
+    renames = HeldChange.objects.filter(record__run=after, kind="rename")
+    assert set(renames.values_list("sourced_id", flat=True)) == {custom.sourced_id}
+    custom.refresh_from_db()
+    assert custom.username == "their.own.name"
