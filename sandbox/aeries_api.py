@@ -220,10 +220,12 @@ class AeriesApi:
                 if rest and rest[0] in sections
                 else ([] if rest else list(sections.values()))
             )
+            semesters = self.switches.behaviours.semester_sections
             return [
-                nr.section_native(s, [g.people[i] for i in s.staff_ids if i in g.people])
+                nr.section_native(s, [g.people[i] for i in s.staff_ids if i in g.people],
+                                  semester=shapes.semester_of(s) if semesters else "Y")
                 for s in chosen
-            ]
+            ]  # fmt: skip
 
         return self.listing(request, ("sections", code, *rest), make)
 

@@ -122,13 +122,13 @@ def teacher_native(person: Person, school_code: str, room: str, grades: list[int
     }
 
 
-def section_native(section: Section, staff: list[Person]) -> dict:
+def section_native(section: Section, staff: list[Person], *, semester: str = "Y") -> dict:
     numbers = [p.teacher_numbers.get(section.school_code, 0) for p in staff] + [0, 0, 0]
     return {
         "SchoolCode": int(section.school_code),
         "SectionNumber": int(section.number),
         "CourseID": section.course_number,
-        "Semester": "Y",
+        "Semester": semester,
         "Period": section.period,
         "Room": section.room,
         "LowGrade": min(section.grades),

@@ -8,9 +8,12 @@
 - dirty_text: a NUL inside a student's given name and e-mail, an over-long family
   name, an extra student whose sourcedId has 300 characters, a given name that is a
   JSON object, a user name with a CR/LF in it and a contact with blank names.
+- semester_sections: a third of the secondary sections run in the fall term only, a
+  third in the spring term only (OneRoster `terms`, native `Semester`); the rest, and
+  elementary classes, all year.
 """
 
-from sandbox.model import District, Enrollment, Person
+from sandbox.model import District, Enrollment, Person, Section
 
 NUL_STUDENT = "100011"
 LONG_STUDENT = "100012"
@@ -23,6 +26,16 @@ LONG_SOURCED_ID = "S" + "9" * 299
 LONG_TAIL = "x" * 300
 SIBLING_EVERY = 10
 _STRICT_FLAGS = frozenset({"enabledUser", "primary"})
+
+
+YEAR_LONG = "Y"
+
+
+def semester_of(section: Section) -> str:
+    """The `semester_sections` term code of a section: "F", "S" or "Y" (all year)."""
+    if section.class_type == "homeroom" or not section.number.isdigit():
+        return YEAR_LONG
+    return (YEAR_LONG, "F", "S")[int(section.number) % 3]
 
 
 class AeriesIds:

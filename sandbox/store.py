@@ -180,7 +180,7 @@ class Store:
         course_schools: dict[str, set[str]] = {}
         for section in d.sections:
             course_schools.setdefault(section.course_number, set()).add(section.school_code)
-            self["classes"].put(self.shaped(records.class_record(section)), (section.school_code,))
+            self["classes"].put(self.shaped(self.class_record(section)), (section.school_code,))
         for course in d.courses:
             scope = tuple(sorted(course_schools.get(course.number, ())))
             courses.put(self.shaped(records.course_record(course)), scope)
@@ -191,6 +191,13 @@ class Store:
 
     def shaped(self, record: dict) -> dict:
         return shapes.strict(record, self.href_base) if self.behaviours.strict_spec else record
+
+    def class_record(self, section) -> dict:
+        record = records.class_record(section)
+        term = shapes.semester_of(section) if self.behaviours.semester_sections else "Y"
+        if term != shapes.YEAR_LONG:
+            record["terms"] = [records.ref("academicSession", f"{section.school_code}_{term}")]
+        return record
 
     def user_record(self, person: Person) -> dict:
         record = records.user_record(person)

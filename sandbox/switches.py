@@ -53,6 +53,8 @@ class Behaviours:
     # NUL, over-long values, a JSON object for a name, a CR/LF user name, a nameless contact
     dirty_text: bool = False  # (rebuild)
     retired_schools: list[str] = field(default_factory=list)  # codes gone (404) (rebuild)
+    # A third of the secondary sections run in the fall only, a third in the spring only.
+    semester_sections: bool = False  # (rebuild)
 
     REBUILD = (
         "strict_spec",
@@ -61,6 +63,7 @@ class Behaviours:
         "duplicate_rows",
         "dirty_text",
         "retired_schools",
+        "semester_sections",
     )
 
     def update(self, values: dict) -> bool:

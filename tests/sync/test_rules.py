@@ -169,3 +169,24 @@ def test_grade_rules_on_the_aeries_api(sis):
     grades = _active(Person, connection, role="student").values_list("grades", flat=True)
     assert grades and not any(set(g) & {"KG", "01", "02", "03", "04", "05"} for g in grades)
     assert record(run, "students").skipped_reasons[SKIP_RULE["grades"]] > 0
+
+
+@pytest.mark.parametrize("kind", [Connection.Kind.ONEROSTER, Connection.Kind.AERIES_API])
+def test_a_term_rule_cuts_the_one_term_classes_of_the_other_term(sandbox_sis_factory, kind):
+    """With one-semester sections (the sandbox's semester_sections), excluding the spring
+    cuts exactly the spring-only classes: year-long and fall classes stay."""
+    from sandbox.shapes import semester_of
+
+    sis = sandbox_sis_factory(students=60, seed=7, behaviours={"semester_sections": True})
+    by_term: dict[str, set[str]] = {}
+    for section in sis.district.sections:
+        by_term.setdefault(semester_of(section), set()).add(section.sourced_id)
+    assert by_term.get("F") and by_term.get("S") and by_term.get("Y")
+    connection = connect(sis, kind=kind)
+    _rules(connection, terms_exclude=["S"])
+    run = pull(connection)
+    live = set(_active(Section, connection).values_list("sourced_id", flat=True))
+    assert live == by_term["F"] | by_term["Y"]
+    assert record(run, "classes").skipped_reasons[SKIP_RULE["terms"]] == len(by_term["S"])
+    assert not _active(Enrollment, connection, section__sourced_id__in=by_term["S"]).exists()
+    assert _active(Enrollment, connection, section__sourced_id__in=by_term["F"]).exists()
