@@ -39,7 +39,7 @@ PULL_QUEUED = "Import #{run} queued."
 PULL_DELTA_QUEUED = "Import #{run} queued: only the records changed in Aeries since the last one."
 PULL_NOT_MANAGER = "{connection}: only a manager of its district can pull it."
 NEXT_IMPORT_OFF = "Off"
-NOT_SCHEDULED = "Not scheduled (tick “Initiate data import daily” and save)"
+NOT_SCHEDULED = "Not scheduled: “Initiate data import daily” is off"
 PAUSED_NOTE = "after the pause {pause}"
 
 

@@ -103,7 +103,7 @@ def test_times_are_the_districts_local_time_named_once(client, manager, district
     SyncRunFactory._meta.model.objects.filter(pk=run.pk).update(created_at=run.created_at)
     client.force_login(manager)
     html = client.get(reverse("admin:rostering_syncrun_change", args=[run.pk])).content.decode()
-    assert "Aug. 31, 2026, 7:30 p.m." in html  # 02:30 UTC is 19:30 the day before in LA
+    assert "Mon Aug 31, 2026, 19:30" in html  # 02:30 UTC is 19:30 the day before in LA
     assert html.count("America/Los_Angeles") == 1 and "Times in America/Los_Angeles" in html
 
 
