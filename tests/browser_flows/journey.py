@@ -10,6 +10,8 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.db import connections
+
 from tests.browser import CHROMIUM_ARGS, admin_login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,3 +100,7 @@ def journey(playwright, chromium: str, base_url: str):
         yield Journey(page, base_url)
     finally:
         browser.close()
+        # A test that reads the database between clicks does so under Playwright's event
+        # loop, where Django opens a connection of its own: close it, or PostgreSQL cannot
+        # drop the test database at the end ("being accessed by other users").
+        connections.close_all()
