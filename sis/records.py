@@ -169,6 +169,8 @@ class SisTerm:
     school_year: str
     status: str
     date_last_modified: datetime | None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +182,8 @@ class SisCourse:
     grades: tuple[str, ...]
     status: str
     date_last_modified: datetime | None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +210,8 @@ class SisPerson:
     aeries_student_id: str = ""  # Student ID, the permanent id (native StudentID)
     state_student_id: str = ""  # the state's student id (SSID / StateStudentID)
     aeries_staff_id: str = ""  # staff ID (native staff ID, OneRoster TCH_<id>)
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +229,8 @@ class SisClass:
     location: str
     status: str
     date_last_modified: datetime | None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +245,8 @@ class SisEnrollment:
     end_date: date | None
     status: str
     date_last_modified: datetime | None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +268,8 @@ class SisContact:
     order: int
     status: str
     date_last_modified: datetime | None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 # SisRowProblem.code values.

@@ -59,6 +59,12 @@ class RunContext:
     run_notes: list[str] = field(default_factory=list)
     # Pinned fields: table -> sourcedId -> field -> (pin id, pinned value) (pins.py).
     pins: dict[str, dict[str, dict[str, tuple[int, Any]]]] = field(default_factory=dict)
+    # The seed of the run's SIS row fingerprints (fingerprints.py), once computed.
+    fingerprint_seed: int | None = None
+    # Tables with stored fingerprints: the run passes over most of their rows.
+    passing_over: set[str] = field(default_factory=set)
+    # sourcedIds of the people this run wrote (created, updated or restored).
+    people_written: set[str] = field(default_factory=set)
 
     @property
     def district_id(self) -> int:

@@ -38,6 +38,7 @@ GUARDIAN = TableSpec(
         "primary",
         "order",
         RUN_COLUMN,
+        "sis_digest",
     ),
     conflict=("district_id", "sourced_id", "student_id"),
     fixed_on_update=frozenset(
@@ -94,6 +95,11 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
             for student in ids
         ]  # fmt: skip
 
+    def unchanged_keys(item) -> set[tuple] | None:
+        """The keys of an unchanged contact's rows (None: it names a student not found)."""
+        ids = [students.get(sid) for sid in item.student_sourced_ids]
+        return None if not ids or None in ids else {(item.sourced_id, pk) for pk in ids}
+
     writer = RowWriter(
         ctx=ctx,
         spec=GUARDIAN,
@@ -102,4 +108,5 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         counts=counts,
         references=(Reference("student_id", PERSON.table, "student"),),
     )
+    writer.unchanged_keys = unchanged_keys
     return writer

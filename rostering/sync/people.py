@@ -17,6 +17,7 @@ from rostering.sync.counts import (
     SKIP_TOBEDELETED,
     Counts,
 )
+from rostering.sync.fingerprints import sis_digest
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
@@ -29,6 +30,7 @@ from rostering.sync.relinks import Relinks
 from rostering.sync.rows import STORED_STATUS, RowWriter
 from rostering.sync.upsert import RUN_COLUMN, TableSpec
 from rostering.sync.validation import is_district_wide, person_findings
+from sis.fingerprints import SisUnchanged
 from sis.records import SisPerson, Status
 
 PERSON = TableSpec(
@@ -63,6 +65,7 @@ PERSON = TableSpec(
         "aeries_student_id",
         "state_student_id",
         "aeries_staff_id",
+        "sis_digest",
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=frozenset({"district_id", "sourced_id", "password", "created_at", RUN_COLUMN}),
@@ -173,6 +176,7 @@ class PersonWriter(RowWriter):
         self.stored_of: dict[str, tuple] = {}
         self.relinks = Relinks(self)
         self.username_index = USERNAME
+        self.unfit: set[str] = set()  # people whose screening reported something
 
     def known_load(self) -> KnownRows:
         """One table for every role file of the run: loaded once, kept for the run."""
@@ -182,6 +186,7 @@ class PersonWriter(RowWriter):
                 table=TABLE,
                 district_id=self.ctx.district_id,
                 key_columns=PERSON.key_columns,
+                passing_over=TABLE in self.ctx.passing_over,
             )
         self.known = self.ctx.known_people
         return self.known
@@ -189,13 +194,58 @@ class PersonWriter(RowWriter):
     def apply_page(self, records: list[SisPerson], problems: list) -> None:
         self.counts.received += len(records) + len(problems)
         issues.problems_report(problems, self.fail)
-        if self.ctx.aliases:  # a former sourcedId writes to the person who carries it now
-            aliases = self.ctx.aliases
-            records = [replace(p, sourced_id=aliases[p.sourced_id]) if p.sourced_id in aliases
-                       else p for p in records]  # fmt: skip
-        valid = [p for p in records if self._accept(p)]
+        valid = []
+        for person in records:
+            if person.__class__ is SisUnchanged:
+                if self.passes_over(person):
+                    continue
+                valid.extend(p for p in self.aliased(self.converted_after_all(person))
+                             if self._accept(p))  # fmt: skip
+            else:
+                person = self.aliased([person])[0]
+                if self._accept(person):
+                    valid.append(person)
         if valid:
             self._write(valid)
+
+    def aliased(self, people: list[SisPerson]) -> list[SisPerson]:
+        """A former sourcedId writes to the person who carries it now (no fingerprint)."""
+        aliases = self.ctx.aliases
+        if not aliases:
+            return people
+        return [replace(p, sourced_id=aliases[p.sourced_id], sis_digest="")
+                if p.sourced_id in aliases else p for p in people]  # fmt: skip
+
+    def passes_over(self, item: SisUnchanged) -> bool:
+        """Counts an unchanged person, lending the run their e-mail and agents; False
+        when the run needs them converted: a repeat, a former sourcedId, a pin, a person
+        written earlier in this run, an e-mail another person of this run has."""
+        sid, ctx = item.sourced_id, self.ctx
+        email = item.email.lower()
+        if (
+            sid in self.seen_ids
+            or sid in ctx.aliases
+            or sid in ctx.people_written
+            or (self.pins and sid in self.pins)
+            or (email and ctx.emails.get(email, sid) != sid)
+        ):
+            return False
+        ctx.people_seen.add(sid)
+        self.seen_ids.add(sid)
+        if email:
+            ctx.emails[email] = sid
+        for agent in item.agent_sourced_ids:
+            ctx.agents.setdefault(agent, []).append(sid)
+        self.counts.unchanged += 1
+        return True
+
+    def sis_of(self, person: SisPerson, digest: str) -> str:
+        """The sis_digest of a person's row: none when screening reported something or a
+        field is pinned (such rows are screened again every run)."""
+        sid = person.sourced_id
+        if sid in self.unfit or (self.pins and sid in self.pins):
+            return ""
+        return sis_digest(person.sis_digest, digest)
 
     def fail_row(self, sourced_id: str, record, found: list[tuple]) -> None:
         self.ctx.not_imported.add(sourced_id)
@@ -214,6 +264,7 @@ class PersonWriter(RowWriter):
             self.ctx.not_imported.add(sid)
             self.counts.skip(SKIP_TOBEDELETED)
             return False
+        noted = self.issues.errors + self.issues.warnings
         findings = person_findings(person, scope=self.ctx.scope, username=desired_username(person))
         if any(f.blocking for f in findings):
             self.fail_row(sid, person, [(f.kind, f.field, f.values) for f in findings])
@@ -229,6 +280,8 @@ class PersonWriter(RowWriter):
                 finding.kind, sourced_id=sid, field=finding.field, record=person, **finding.values
             )
         self._check_shared_email(person)
+        if noted != self.issues.errors + self.issues.warnings:
+            self.unfit.add(sid)
         if self.pins and sid in self.pins:
             self.pins_observe(sid, self._sis_values(person))
         for agent in person.agent_sourced_ids:
@@ -299,6 +352,7 @@ class PersonWriter(RowWriter):
             person.aeries_student_id,
             person.state_student_id,
             person.aeries_staff_id,
+            self.sis_of(person, digest),
         ]
 
     def _write(self, people: list[SisPerson]) -> None:
@@ -307,7 +361,9 @@ class PersonWriter(RowWriter):
             school_ids = self.ctx.scope.vendor_ids(person.school_sourced_ids)
             digest = person_hash(person, school_ids)
             items.append(((person, school_ids), (person.sourced_id,), digest))
-        self.write_changed(self.relinks.defer(self.changes(items)))
+        changed = self.changes(items)
+        self.digest_refresh(items, changed, lambda payload, digest: self.sis_of(payload[0], digest))
+        self.write_changed(self.relinks.defer(changed))
 
     def new_row(self, person: SisPerson, school_ids: list[int], digest: str) -> list:
         return self._row(person, school_ids, digest, unusable_passwords(1)[0])
@@ -327,6 +383,7 @@ class PersonWriter(RowWriter):
                 self.counts.skip(SKIP_EXISTING_ACCOUNT)
                 continue
             links[person.sourced_id] = school_ids
+            self.ctx.people_written.add(person.sourced_id)
             row = self._row(person, school_ids, digest, next(passwords))
             if stored is not None:
                 self.stored_of[person.sourced_id] = stored

@@ -55,6 +55,8 @@ class PageReader:
 
     def __init__(self, *, ctx: RunContext, plan: list[tuple[str, list[Part]]]):
         self.ctx, self.plan = ctx, plan
+        # Read here, on the run's own connection, before the run writes (fingerprints.py).
+        self.digests = [[part.digests(ctx) for part in parts] for _, parts in plan]
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
         self.stopping = threading.Event()
         self.skipped_file: int | None = None  # the writer wants no more of this file
@@ -99,11 +101,14 @@ class PageReader:
     def _read_file(self, file_index: int, parts: list[Part]) -> bool:
         """Puts a file's pages; False when the run is stopping."""
         progress = self.ctx.progress
-        since = self.ctx.since if not self.ctx.full else None
         for part_index, part in enumerate(parts):
             progress.start_stage(f"Importing {part.label}")
             try:
-                for page in self.ctx.client.iter_pages(part.entity, since=since):
+                stored, self.digests[file_index][part_index] = (
+                    self.digests[file_index][part_index],
+                    None,
+                )
+                for page in part.pages(self.ctx, stored):
                     if self.skipped_file == file_index:
                         return True
                     progress.set_total(page.total)
