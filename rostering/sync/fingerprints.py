@@ -3,14 +3,16 @@
 Each roster row keeps, in `sis_digest`, the fingerprint of the SIS row it was written
 from (sis.fingerprints: XXH3-64 of the row's bytes under the run's seed) followed by the
 first 16 digits of the content hash it was written with. A full pull hands the client
-the fingerprints still valid for a collection (`known_digests`); rows with one of them
+the fingerprints still valid for a collection (`stored_digests`); rows with one of them
 come back unconverted (SisUnchanged) and the writers count them unchanged.
 
 What makes this safe:
-- The seed covers everything else a row's outcome depends on: the engine's code (its
-  source files), the connection's settings and school mapping, the district's former
-  sourcedIds. Any change there makes every row convert again (and its fingerprint is
-  stored again: `digest_refresh` in the writers).
+- The seed covers everything else a row's outcome depends on: the engine's code (the
+  source files of sis/, rostering/sync/ and rostering/models/), the connection's sync
+  settings and school mapping, the district's former sourcedIds. Any change there makes
+  every row convert again (and its fingerprint is stored again: `digest_refresh` in the
+  writers). A new input to a row's outcome kept elsewhere (another model, a setting)
+  must be added to `run_seed`.
 - The content hash half: anything else that rewrites a row (an undo, a pin, a merge, an
   approval) writes another content hash, so the stored fingerprint no longer counts.
 - A writer stores a fingerprint only for a row that produced exactly one row, with no
@@ -35,8 +37,8 @@ from sis.fingerprints import KnownDigests
 from sis.records import ENTITY_ROLE, Entity
 
 ROOT = Path(__file__).resolve().parents[2]
-# The code a row's outcome depends on: conversion and writing.
-CODE_FOLDERS = ("sis", "rostering/sync")
+# The code a row's outcome depends on: conversion, writing, the models' limits.
+CODE_FOLDERS = ("sis", "rostering/sync", "rostering/models")
 HALF = 16  # hex digits of each half of sis_digest
 
 
