@@ -6,9 +6,10 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.targets import targets_evaluate
+from bench.targets import targets_evaluate, vendor_of
 
 LABELS = {
+    "floor": "floor",
     "fetch": "fetch-only",
     "first": "first full pull",
     "nochange": "no-change pull",
@@ -19,7 +20,9 @@ PROFILED = " (profiled: pyinstrument's overhead is in the times)"
 RESULTS_HEADER = """# Benchmark results
 
 Written by `python -m bench.run` (see bench/README.md); one section per run, newest last.
-Records are those received from the SIS (ImportRecord `received`; pages for fetch-only).
+Records are those received from the SIS (ImportRecord `received`; rows read for the floor
+and fetch-only). The floor reads the same pages with plain `requests` + `orjson.loads`,
+converting nothing; "x floor" is a scenario's wall time over the floor's.
 Peak RSS is the scenario process's own `ru_maxrss`. Rows written are the rows changed by
 INSERT/UPDATE/DELETE statements on roster tables (people, school links, guardians,
 sessions, courses, sections, enrollments), from the statements' row counts.
@@ -73,18 +76,23 @@ def _load(load: tuple[float, float, float]) -> str:
     return " ".join(f"{x:.2f}" for x in load)
 
 
-def ratio(results: dict, name: str) -> float | None:
-    fetch = results.get("fetch")
-    return results[name]["wall"] / fetch["wall"] if fetch and name != "fetch" else None
+def ratio(results: dict, name: str, base: str = "fetch") -> float | None:
+    """A scenario's wall time over the base scenario's (the floor, fetch-only)."""
+    other = results.get(base)
+    return results[name]["wall"] / other["wall"] if other and name != base else None
+
+
+def _ratios_text(results: dict, name: str) -> str:
+    shown = ((ratio(results, name, base), base) for base in ("floor", "fetch"))
+    return "".join(f"  {r:5.2f}x {base}" for r, base in shown if r is not None)
 
 
 def scenario_line(name: str, result: dict, results: dict) -> str:
-    r = ratio(results, name)
     return (
         f"{LABELS[name]:<20} {result['wall']:8.1f} s {result['records']:>10,} records "
         f"{result['records'] / result['wall']:>9,.0f}/s  peak RSS {result['peak_rss_mb']:6.0f} MB  "
         f"{result['queries']:>8,} queries  {result['roster_rows']:>10,} rows written"
-        + (f"  {r:5.2f}x fetch" if r is not None else "")
+        + _ratios_text(results, name)
         + _cpu_text(result)
         + f"  (load {_load(result['load'])})"
     )
@@ -109,27 +117,36 @@ def _cpu_text(result: dict) -> str:
 def _table(results: dict) -> list[str]:
     rows = [
         "| scenario | wall s | records | records/s | peak RSS MB | SQL queries "
-        "| rows written | x fetch-only | status | load avg (1/5/15 min) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| rows written | x floor | x fetch-only | puller CPU s | status "
+        "| load avg (1/5/15 min) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for name in LABELS:
         if name not in results:
             continue
-        res, r = results[name], ratio(results, name)
+        res = results[name]
+        floor, fetch = (ratio(results, name, base) for base in ("floor", "fetch"))
         rows.append(
             f"| {LABELS[name]} | {res['wall']:.1f} | {res['records']:,} "
             f"| {res['records'] / res['wall']:,.0f} | {res['peak_rss_mb']:.0f} "
-            f"| {res['queries']:,} | {res['roster_rows']:,} | {f'{r:.2f}' if r else '—'} "
-            f"| {res.get('status', '—')} | {_load(res['load'])} |"
+            f"| {res['queries']:,} | {res['roster_rows']:,} | {_times(floor)} | {_times(fetch)} "
+            f"| {res['cpu']['puller']:.1f} | {res.get('status', '—')} | {_load(res['load'])} |"
         )
     return rows
 
 
+def _times(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "—"
+
+
 def _notes(results: dict, run: dict) -> list[str]:
     notes = [f"- Sandbox: {run['sandbox']}."]
-    if "fetch" in results:
-        per = ", ".join(f"{k} {v:,}" for k, v in results["fetch"]["per_entity"].items())
-        notes.append(f"- Fetch-only read {results['fetch']['pages']:,} pages: {per}.")
+    for name in ("floor", "fetch"):
+        if name in results:
+            per = ", ".join(f"{k} {v:,}" for k, v in results[name]["per_entity"].items())
+            notes.append(
+                f"- {LABELS[name].capitalize()} read {results[name]['pages']:,} pages: {per}."
+            )
     for name in ("first", "nochange", "delta", "latency"):
         if name in results:
             counts = results[name]["counts"]
@@ -159,9 +176,12 @@ def results_section(*, results: dict, run: dict) -> str:
         "",
         *_table(results),
         "",
-        "| target (issue #7) | figure | met |",
+        f"| target (issue #16, {vendor_of(run['database'])}) | figure | met |",
         "|---|---|---|",
-        *(f"| {t} | {figure} | {met} |" for t, figure, met in targets_evaluate(results)),
+        *(
+            f"| {t} | {figure} | {met} |"
+            for t, figure, met in targets_evaluate(results, database=run["database"])
+        ),
         "",
         *_notes(results, run),
         "",

@@ -1,4 +1,4 @@
-"""`python -m bench.run`: the district-scale benchmark of issue #7 (see bench/README.md)."""
+"""`python -m bench.run`: the district benchmark of issues #7 and #16 (see bench/README.md)."""
 
 import argparse
 import os
@@ -16,6 +16,7 @@ from bench.report import (
 )
 from bench.scenarios import SCENARIOS, Bench
 from bench.settings import django_setup, environment_configure
+from bench.targets import targets_evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         "sandbox": sandbox,
         "load_end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
+    for target, figure, met in targets_evaluate(results, database=run["database"]):
+        print(f"{met.strip('*'):<12} {target}: {figure}")
     results_append(path=args.output, section=results_section(results=results, run=run))
     print(f"results appended to {args.output}")
     if args.profile:

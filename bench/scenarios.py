@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from bench.child import child_main
 from bench.database import database_reset, district_prepare, roster_fingerprint
 
-SCENARIOS = ("fetch", "first", "nochange", "delta", "latency")
+SCENARIOS = ("floor", "fetch", "first", "nochange", "delta", "latency")
 # Latency runs before the mutation, so it pulls exactly the district `first` pulled.
-EXECUTION_ORDER = ("fetch", "first", "nochange", "latency", "delta")
+EXECUTION_ORDER = ("floor", "fetch", "first", "nochange", "latency", "delta")
 DELTA_SHARE = 0.01
 # The sandbox lists contacts as users too; the 1% is of the people a pull imports.
 CONTACT_ROLES = ("parent", "guardian", "relative")
@@ -32,7 +32,7 @@ class Bench:
     profile: bool = False
     connection_id: int | None = None
     populated: bool = False
-    # Nothing pulled since the last reset (fetch-only writes nothing).
+    # Nothing pulled since the last reset (the floor and fetch-only write nothing).
     pristine: bool = False
     results: dict[str, dict] = field(default_factory=dict)
 
@@ -50,6 +50,11 @@ class Bench:
         return self.results
 
     # the scenarios -------------------------------------------------------------------
+    def scenario_floor(self) -> dict:
+        if self.connection_id is None:
+            self.database_fresh()
+        return self.child_run(kind="floor")
+
     def scenario_fetch(self) -> dict:
         if self.connection_id is None:
             self.database_fresh()

@@ -144,6 +144,8 @@ def _revert(changes: list[RosterChange], now, result: UndoResult) -> None:
         values = {c: _value(model, c, v) for c, v in change.before.items()}
         if change.before_hash:
             values["content_hash"] = change.before_hash
+        if change.before_digest is not None:
+            values["sis_digest"] = change.before_digest
         if change.action == RosterChange.Action.ARCHIVED:
             values = {"status": RosterStatus.ACTIVE}
             if model is Person:

@@ -15,15 +15,20 @@ from sis.urls import url_path
 logger = logging.getLogger(__name__)
 
 
-def json_twice(fetch: Callable[[], requests.Response]) -> tuple[requests.Response, Any]:
-    """fetch() and parse its JSON; a malformed body is asked for once more."""
+def json_twice(
+    fetch: Callable[[], requests.Response],
+    parse: Callable[[requests.Response], Any] | None = None,
+) -> tuple[requests.Response, Any]:
+    """fetch() and parse its JSON (response_json, or `parse`, which raises as it does);
+    a malformed body is asked for once more."""
+    parse = parse or response_json
     try:
         response = fetch()
-        return response, response_json(response)
+        return response, parse(response)
     except errors.SisMalformedJsonError as exc:
         logger.warning("%s was malformed; asking once more", exc.url_path)
     response = fetch()
-    return response, response_json(response)
+    return response, parse(response)
 
 
 def response_json(response: requests.Response) -> Any:

@@ -239,16 +239,21 @@ def convert_rows(
     rows: Iterable[Any],
     convert: Callable[[dict[str, Any]], Iterable[Any]],
     id_keys: tuple[str, ...] = ("sourcedId",),
+    digests: Iterable[Any] | None = None,
 ) -> tuple[list[Any], list[SisRowProblem]]:
-    """Run `convert` (row → zero or more records) on each row, collecting problems."""
+    """Run `convert` (row → zero or more records) on each row, collecting problems.
+
+    `digests` (one per row, sis.fingerprints): each row's records carry its own."""
     records: list[Any] = []
     problems: list[SisRowProblem] = []
     extend = records.extend
+    stamps = iter(digests) if digests is not None else None
     for row in rows:
+        digest = next(stamps) if stamps is not None else ""
         try:
             if row.__class__ is not dict and not isinstance(row, dict):
                 raise RowError("", "the row is not a JSON object")
-            extend(convert(row))
+            extend(_stamped(convert(row), digest) if digest else convert(row))
         except NotText as exc:
             problems.append(_not_text(entity, row, exc, id_keys))
         except RowError as exc:
@@ -268,6 +273,16 @@ def convert_rows(
             message = f"unreadable row ({type(exc).__name__})"
             problems.append(SisRowProblem(entity, row_id(row, *id_keys), "", message, excerpt(row)))
     return records, problems
+
+
+def _stamped(records: list[Any], digest: str | Callable[[list[Any]], str]) -> list[Any]:
+    """The records of one row, carrying its fingerprint (set on records just made); a
+    callable gives the fingerprint from the records."""
+    if callable(digest):
+        digest = digest(records)
+    for record in records:
+        object.__setattr__(record, "sis_digest", digest)
+    return records
 
 
 def _not_text(

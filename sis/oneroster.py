@@ -22,6 +22,14 @@ from sis.answers import json_twice
 from sis.base import ClientOptions
 from sis.convert_common import JSON_NUL, nul_scrub, split_problems
 from sis.credentials import ONEROSTER_PATH, SisCredentials
+from sis.fingerprints import (
+    NO_DIGESTS,
+    KnownDigests,
+    RawRow,
+    SisUnchanged,
+    SplitRows,
+    page_split,
+)
 from sis.http import HeaderAuth
 from sis.notices import NoticeBoard
 from sis.oneroster_convert import oneroster_rows_convert
@@ -36,6 +44,7 @@ from sis.oneroster_filters import (
     role_filter,
     since_filter,
 )
+from sis.oneroster_split import split_rows_convert, unchanged_convert
 from sis.oneroster_token import SCOPES, Token, TokenSource
 from sis.paging import RawPage, iter_raw_pages
 from sis.records import (
@@ -88,8 +97,15 @@ COLLECTIONS: dict[Entity, Collection] = {
 }
 
 
+USER_ENTITIES = frozenset(
+    {Entity.STUDENTS, Entity.TEACHERS, Entity.STAFF, Entity.ADMINISTRATORS, Entity.CONTACTS}
+)
+BY_ORGS = (Entity.STAFF, Entity.ADMINISTRATORS)  # read whole, kept by their schools' codes
+
+
 class OneRosterClient:
     supports_delta = True
+    reads_fingerprints = True  # iter_pages(known=…), convert_unchanged (sis.fingerprints)
 
     def __init__(self, *, credentials: SisCredentials, options: ClientOptions | None = None):
         self.credentials = credentials
@@ -103,6 +119,7 @@ class OneRosterClient:
         self._refused: dict[str, frozenset[str]] = {}  # collection path -> refused clauses
         self._known_schools: set[str] | None = None
         self._agents: dict[str, tuple[str, ...]] = {}  # student -> agents, in their order
+        self._known: dict[Entity, KnownDigests] = {}  # collections read with fingerprints
         source = TokenSource(
             http=self.http,
             credentials=credentials,
@@ -156,9 +173,14 @@ class OneRosterClient:
     def _raw_page(
         self, *, url: str, params: dict[str, Any] | None, offset: int, entity: Entity
     ) -> RawPage:
-        response, payload = json_twice(lambda: self.get(url, entity=entity, params=params))
-        rows = _envelope_rows(payload, COLLECTIONS[entity], path=url_path(url))
-        warnings = nul_scrub(rows, entity=entity) if JSON_NUL in response.content else []
+        envelopes, users = COLLECTIONS[entity].envelopes, entity in USER_ENTITIES
+        split = (lambda r: page_split(r, envelopes, users=users)) if entity in self._known else None
+        response, payload = json_twice(lambda: self.get(url, entity=entity, params=params), split)
+        if isinstance(payload, SplitRows):  # NUL characters are looked for row by row
+            rows, warnings = payload.rows, []
+        else:
+            rows = _envelope_rows(payload, COLLECTIONS[entity], path=url_path(url))
+            warnings = nul_scrub(rows, entity=entity) if JSON_NUL in response.content else []
         total_header = response.headers.get("X-Total-Count", "").strip()
         total = int(total_header) if total_header.isdigit() else None
         next_url, refused = self._next_link(response, entity)
@@ -197,8 +219,27 @@ class OneRosterClient:
         the CPU cache and leaves the consumer's thread free.
         """
         page = self._raw_page(entity=entity, **kwargs)
-        page.converted = oneroster_rows_convert(entity=entity, rows=page.rows)
+        page.converted = self._convert(page, entity)
         return page
+
+    def _convert(self, page: RawPage, entity: Entity) -> tuple[list[Any], list[Any]]:
+        if not page.rows or page.rows[0].__class__ is not RawRow:
+            return oneroster_rows_convert(entity=entity, rows=page.rows)
+        records, problems, warnings = split_rows_convert(
+            entity=entity, rows=page.rows, known=self._known.get(entity, NO_DIGESTS),
+            agents=self._agents,
+            path=page.path,
+        )  # fmt: skip
+        if page.converted is None and not page.warnings:  # a page rebuilt keeps its own
+            page.warnings = warnings
+        return records, problems
+
+    def convert_unchanged(self, items: list[SisUnchanged]) -> tuple[list, list, list]:
+        """(records, row problems, row warnings) of rows handed over as SisUnchanged, for
+        a caller that must convert them after all."""
+        records, problems, warnings = unchanged_convert(items)
+        return [self._ordered(r) if isinstance(r, SisContact) else r for r in records], \
+            problems, warnings  # fmt: skip
 
     def _first_page(
         self, *, entity: Entity, url: str, wanted: Filter, limit: int
@@ -262,15 +303,27 @@ class OneRosterClient:
         )
         return used, pages
 
-    def iter_pages(self, entity: Entity, *, since: datetime | None = None) -> Iterator[SisPage]:
+    def iter_pages(
+        self, entity: Entity, *, since: datetime | None = None, known: KnownDigests | None = None
+    ) -> Iterator[SisPage]:
         """Pages of normalised records; total/offset are those of the current pass.
 
         A school code the SIS does not know gives a SCHOOL_MISSING notice and the other
         codes are read; a refused filter is left out (FILTER_UNSUPPORTED, or
         DELTA_UNSUPPORTED with `full_read` on the pages). Notices left after the last
-        page come on a final page without records.
+        page come on a final page without records. With `known` (sis.fingerprints),
+        records carry their rows' fingerprints and rows the caller holds come as
+        SisUnchanged (not for staff and administrators read under school codes).
         """
         entity = Entity(entity)
+        if known is not None and not (self.credentials.school_codes and entity in BY_ORGS):
+            self._known[entity] = known
+        try:
+            yield from self._pages(entity, since)
+        finally:
+            self._known.pop(entity, None)
+
+    def _pages(self, entity: Entity, since: datetime | None) -> Iterator[SisPage]:
         urls = self._pass_urls(entity)
         roles = COLLECTIONS[entity].roles or (None,)
         seen: set[str] | None = set() if len(urls) * len(roles) > 1 else None
@@ -298,7 +351,7 @@ class OneRosterClient:
     def _page(
         self, entity: Entity, raw: RawPage, seen: set[str] | None, *, full_read: bool
     ) -> SisPage:
-        records, problems = _converted(raw, entity)
+        records, problems = raw.converted or self._convert(raw, entity)
         problems, warnings = split_problems(problems)
         warnings = raw.warnings + warnings
         if entity is Entity.SCHOOLS:
@@ -317,7 +370,10 @@ class OneRosterClient:
                        self.board.take(), full_read)  # fmt: skip
 
     def _ordered(self, contact: SisContact) -> SisContact:
-        """Order and primary from the student's agents, when this client read them."""
+        """Order and primary from the student's agents, when this client read them (an
+        unchanged row's fingerprint covers them)."""
+        if contact.__class__ is SisUnchanged:
+            return contact
         agents = self._agents.get(contact.student_sourced_id or "")
         if not agents or contact.sourced_id not in agents:
             return contact
@@ -346,7 +402,11 @@ class OneRosterClient:
     def schools(self) -> list[SisSchool]:
         url = self.api_url + COLLECTIONS[Entity.SCHOOLS].path
         _used, raws = self._raw_pages(entity=Entity.SCHOOLS, url=url, wanted=Filter())
-        schools = [record for raw in raws for record in _converted(raw, Entity.SCHOOLS)[0]]
+        schools = [
+            school
+            for raw in raws
+            for school in (raw.converted or self._convert(raw, Entity.SCHOOLS))[0]
+        ]
         self._known_schools = {code for s in schools for code in (s.sourced_id, s.school_code)}
         return schools
 
@@ -371,12 +431,6 @@ class OneRosterClient:
             urls = [(url, code) for url, code in urls if code not in missing] or urls[:1]
         role = (COLLECTIONS[entity].roles or (None,))[0]
         self._first_page(entity=entity, url=urls[0][0], wanted=Filter(role), limit=1)
-
-
-def _converted(raw: RawPage, entity: Entity) -> tuple[list[Any], list[Any]]:
-    if raw.converted is not None:
-        return raw.converted
-    return oneroster_rows_convert(entity=entity, rows=raw.rows)
 
 
 def _envelope_rows(payload: Any, collection: Collection, *, path: str) -> list[Any]:

@@ -328,7 +328,7 @@ def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
     if role and role not in ONEROSTER_CONTACT_ROLES:
         return []
     match = CONTACT_ID.match(sourced_id)
-    students = ref_ids(get("agents")) or ((match.group("student"),) if match else (None,))
+    students = contact_students(sourced_id, get("agents"), match=match)
     order = int(match.group("sequence")) if match else 0
     given_name, family_name = text(get("givenName")), text(get("familyName"))
     contact_names(given_name, family_name, field="givenName")
@@ -353,13 +353,26 @@ def contacts_from_user(row: dict[str, Any]) -> list[SisContact]:
     ]
 
 
+def contact_students(
+    sourced_id: str, agents: Any, *, match: re.Match | None = None
+) -> tuple[str | None, ...]:
+    """The students a guardian row names: its own agents, else the Student ID of its
+    Aeries id CNT_<StudentID>_<Seq>; (None,) when it names none."""
+    match = match or CONTACT_ID.match(sourced_id)
+    return ref_ids(agents) or ((match.group("student"),) if match else (None,))
+
+
 def oneroster_rows_convert(
-    *, entity: Entity, rows: Iterable[Any]
+    *, entity: Entity, rows: Iterable[Any], digests: Iterable[str] | None = None
 ) -> tuple[list[Any], list[SisRowProblem]]:
-    """Convert one page of OneRoster rows for an entity into records and row problems."""
+    """Convert one page of OneRoster rows for an entity into records and row problems
+    (`digests`: each row's fingerprint, for its records to carry)."""
     if entity in ENTITY_ROLE:
         return convert_rows(
-            entity=entity, rows=rows, convert=lambda row: person_from_user(row, entity=entity)
+            entity=entity,
+            rows=rows,
+            convert=lambda row: person_from_user(row, entity=entity),
+            digests=digests,
         )
     converters = {
         Entity.SCHOOLS: school_from_org,
@@ -369,4 +382,4 @@ def oneroster_rows_convert(
         Entity.ENROLLMENTS: enrollment_from_row,
         Entity.CONTACTS: contacts_from_user,
     }
-    return convert_rows(entity=entity, rows=rows, convert=converters[entity])
+    return convert_rows(entity=entity, rows=rows, convert=converters[entity], digests=digests)

@@ -169,6 +169,8 @@ class SisTerm:
     school_year: str
     status: str
     date_last_modified: datetime | None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +182,8 @@ class SisCourse:
     grades: tuple[str, ...]
     status: str
     date_last_modified: datetime | None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +213,8 @@ class SisPerson:
     # A student's birth date where the SIS gives one (native Birthdate; OneRoster users
     # have none): with the name, what tells two accounts of one person (the duplicates).
     birth_date: date | None = None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +232,8 @@ class SisClass:
     location: str
     status: str
     date_last_modified: datetime | None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +248,8 @@ class SisEnrollment:
     end_date: date | None
     status: str
     date_last_modified: datetime | None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +271,8 @@ class SisContact:
     order: int
     status: str
     date_last_modified: datetime | None
+    # The fingerprint of the SIS row this record came from (sis.fingerprints), when asked.
+    sis_digest: str = field(default="", compare=False, repr=False)
 
 
 # SisRowProblem.code values.

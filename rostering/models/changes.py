@@ -51,6 +51,9 @@ class RosterChange(models.Model):
     # The row's content hash before the change: an undo puts it back too, so that the
     # next import compares the SIS with what the row held, as before the change.
     before_hash = models.CharField(max_length=32, blank=True)
+    # The row's sis_digest before the change, None when the change left it as it was
+    # (rostering/sync/fingerprints.py): an undo puts it back with the hash.
+    before_digest = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
     # Applied when a manager approved held changes (not by the import itself).
     approved = models.BooleanField(default=False)
     created_at = models.DateTimeField()

@@ -22,6 +22,9 @@ class RosterRow(models.Model):
         max_length=16, choices=RosterStatus.choices, default=RosterStatus.ACTIVE
     )
     content_hash = models.CharField(max_length=32, editable=False)
+    # The SIS row's fingerprint and the start of the content hash it was stored with
+    # (rostering/sync/fingerprints.py): a pull passes over a row sent exactly as before.
+    sis_digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     # The import that created the row (no constraint: runs may be pruned before rows).

@@ -64,6 +64,9 @@ class Person(models.Model):
     archive_reason = models.CharField(max_length=255, blank=True)
     password = models.CharField(max_length=128, editable=False)
     content_hash = models.CharField(max_length=32, editable=False)
+    # The SIS row's fingerprint and the start of the content hash it was stored with
+    # (rostering/sync/fingerprints.py): a pull passes over a row sent exactly as before.
+    sis_digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     sis_modified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -164,6 +167,9 @@ class Guardian(models.Model):
         max_length=16, choices=RosterStatus.choices, default=RosterStatus.ACTIVE
     )
     content_hash = models.CharField(max_length=32, editable=False)
+    # The SIS row's fingerprint and the start of the content hash it was stored with
+    # (rostering/sync/fingerprints.py): a pull passes over a row sent exactly as before.
+    sis_digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     # The import that created the row (no constraint: runs may be pruned before rows).

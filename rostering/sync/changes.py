@@ -20,7 +20,9 @@ UNCOMPARED = frozenset(
     {"id", "district_id", "password", "content_hash", "created_at", "updated_at", "created_run_id"}
 )
 # Logged (an undo puts it back), but not a change a reviewer decides on or reads.
-NOT_SHOWN = UNCOMPARED | {"sis_modified_at"}
+# Kept beside a change (RosterChange.before_digest), not in its columns.
+DIGEST = "sis_digest"
+NOT_SHOWN = UNCOMPARED | {"sis_modified_at", DIGEST}
 
 
 def _comparable(spec: TableSpec, column: str, value, new):
@@ -84,6 +86,7 @@ class ChangeLog:
         after: dict,
         before_hash: str = "",
     ) -> None:
+        after.pop(DIGEST, None)
         self.pending.append(
             RosterChange(
                 run_id=self.run_id,
@@ -96,6 +99,7 @@ class ChangeLog:
                 before=before,
                 after=after,
                 before_hash=before_hash,
+                before_digest=before.pop(DIGEST, None),
                 approved=self.approved,
                 created_at=self.now,
             )

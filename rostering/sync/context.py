@@ -69,6 +69,12 @@ class RunContext:
     rule_cut_sections: dict[str, str] = field(default_factory=dict)
     # The connection's name format (rostering/naming.py NameFormats; None: the SIS's names).
     names: Any = None
+    # The seed of the run's SIS row fingerprints (fingerprints.py), once computed.
+    fingerprint_seed: int | None = None
+    # Tables with stored fingerprints: the run passes over most of their rows.
+    passing_over: set[str] = field(default_factory=set)
+    # sourcedIds of the people this run wrote (created, updated or restored).
+    people_written: set[str] = field(default_factory=set)
 
     @property
     def district_id(self) -> int:

@@ -25,6 +25,7 @@ ENROLLMENT = TableSpec(
         *_BOOK,
         *("section_id", "person_id", "role", "primary", "begin_date", "end_date"),
         RUN_COLUMN,
+        "sis_digest",
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=_FIXED,

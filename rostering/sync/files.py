@@ -1,7 +1,7 @@
 """One file of a run (staff, students, classes, enrollments): fetch, then apply atomically."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -10,21 +10,23 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from rostering.models.sync import ImportRecord, RunStatus, SyncSettings
-from rostering.sync.classes import course_writer, section_writer, term_writer
+from rostering.sync.classes import COURSE, SECTION, TERM, course_writer, section_writer, term_writer
 from rostering.sync.context import RunContext
 from rostering.sync.counts import Counts
-from rostering.sync.enrollments import enrollment_writer
-from rostering.sync.guardians import guardian_writer
+from rostering.sync.enrollments import ENROLLMENT, enrollment_writer
+from rostering.sync.fingerprints import StoredDigests, stored_digests
+from rostering.sync.guardians import GUARDIAN, guardian_writer
 from rostering.sync.issues import (
     SCHOOL_MISSING,
     SIS_NOTICE,
     IssueCollector,
     sis_warnings_report,
 )
-from rostering.sync.people import PersonWriter
+from rostering.sync.people import PERSON, PersonWriter
 from rostering.sync.spool import spool_fetch
+from rostering.sync.upsert import TableSpec
 from sis.errors import SisError
-from sis.records import ENTITY_ROLE, Entity
+from sis.records import ENTITY_ROLE, Entity, SisPage
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +40,23 @@ class Part:
     label: str
     writer: Callable
     optional: bool = False
+    table: TableSpec | None = None  # the table its writer writes (for its fingerprints)
+
+    def digests(self, ctx: RunContext) -> StoredDigests | None:
+        """What a full run may pass over in this part (fingerprints.py)."""
+        return stored_digests(ctx=ctx, entity=self.entity, spec=self.table) if self.table else None
+
+    def pages(self, ctx: RunContext, stored: StoredDigests | None) -> Iterator[SisPage]:
+        """The part's pages from the SIS, passing over the rows of `stored`."""
+        since = ctx.since if not ctx.full else None
+        if stored is None:
+            return ctx.client.iter_pages(self.entity, since=since)
+        return ctx.client.iter_pages(self.entity, since=since, known=stored.known())
 
 
 def _person_part(entity: Entity, label: str) -> Part:
-    return Part(entity, label, partial(PersonWriter, role=ENTITY_ROLE[entity].value))
+    role = ENTITY_ROLE[entity].value
+    return Part(entity, label, partial(PersonWriter, role=role), table=PERSON)
 
 
 def file_parts(settings: SyncSettings) -> dict[str, list[Part]]:
@@ -57,17 +72,19 @@ def file_parts(settings: SyncSettings) -> dict[str, list[Part]]:
     ]
     students = [_person_part(Entity.STUDENTS, "students")] if settings.sync_students else []
     if students and settings.guardians != SyncSettings.Guardians.OFF:
-        students.append(Part(Entity.CONTACTS, "parent contacts", guardian_writer, optional=True))
+        students.append(
+            Part(Entity.CONTACTS, "parent contacts", guardian_writer, optional=True, table=GUARDIAN)
+        )
     classes = [
-        Part(Entity.TERMS, "terms", term_writer),
-        Part(Entity.COURSES, "courses", course_writer),
-        Part(Entity.CLASSES, "classes", section_writer),
+        Part(Entity.TERMS, "terms", term_writer, table=TERM),
+        Part(Entity.COURSES, "courses", course_writer, table=COURSE),
+        Part(Entity.CLASSES, "classes", section_writer, table=SECTION),
     ]
     files = {ImportRecord.Kind.STAFF: staff, ImportRecord.Kind.STUDENTS: students}
     if staff or students:
         files[ImportRecord.Kind.CLASSES] = classes
         files[ImportRecord.Kind.ENROLLMENTS] = [
-            Part(Entity.ENROLLMENTS, "enrollments", enrollment_writer)
+            Part(Entity.ENROLLMENTS, "enrollments", enrollment_writer, table=ENROLLMENT)
         ]
     return {kind: parts for kind, parts in files.items() if parts}
 
@@ -92,7 +109,8 @@ def file_fetch(*, ctx: RunContext, parts: list[Part]) -> Fetched:
     try:
         for part in parts:
             try:
-                spool = spool_fetch(ctx=ctx, entity=part.entity, label=part.label)
+                spool = spool_fetch(ctx=ctx, entity=part.entity, label=part.label,
+                                    pages=part.pages(ctx, part.digests(ctx)))  # fmt: skip
                 fetched.spools.append((part, spool))
             except SisError as exc:
                 if not part.optional:

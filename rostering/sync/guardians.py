@@ -40,6 +40,7 @@ GUARDIAN = TableSpec(
         "primary",
         "order",
         RUN_COLUMN,
+        "sis_digest",
     ),
     conflict=("district_id", "sourced_id", "student_id"),
     fixed_on_update=frozenset(
@@ -101,6 +102,11 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
             for student in ids
         ]  # fmt: skip
 
+    def unchanged_keys(item) -> set[tuple] | None:
+        """The keys of an unchanged contact's rows (None: it names a student not found)."""
+        ids = [students.get(sid) for sid in item.student_sourced_ids]
+        return None if not ids or None in ids else {(item.sourced_id, pk) for pk in ids}
+
     writer = RowWriter(
         ctx=ctx,
         spec=GUARDIAN,
@@ -110,4 +116,5 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         references=(Reference("student_id", PERSON.table, "student"),),
     )
     writer.also_keep = lambda: relink_waiting_rows(ctx, Guardian, "student_id")
+    writer.unchanged_keys = unchanged_keys
     return writer

@@ -46,11 +46,44 @@ class UnknownRows:
         return False
 
 
+# Rows a full run compares the slow way before it reads their table into memory.
+LOAD_AFTER_ROWS = 5_000
+
+
+class KnownLater:
+    """A full run's table when the run passes over most of its rows (fingerprints.py):
+    while few rows come the slow way, each is looked up like a delta run's; past
+    LOAD_AFTER_ROWS, the table is read into memory (KnownRows)."""
+
+    def __init__(self, **table) -> None:
+        self.table = table
+        self.compared = 0
+        self.rows: KnownRows | UnknownRows = UnknownRows()
+
+    def unchanged(self, key: tuple, content_hash: str) -> bool:
+        self.compared += 1
+        if self.compared == LOAD_AFTER_ROWS:
+            self.rows = KnownRows(**self.table)
+        return self.rows.unchanged(key, content_hash)
+
+    def is_new(self, key: tuple) -> bool:
+        return self.rows.is_new(key)
+
+
 def known_rows(
-    *, full: bool, table: str, district_id: int, key_columns: tuple[str, ...], where: str = ""
+    *,
+    full: bool,
+    table: str,
+    district_id: int,
+    key_columns: tuple[str, ...],
+    where: str = "",
+    passing_over: bool = False,
 ):
-    """What the writer compares against: the table in memory for a full run (`where`,
-    e.g. " AND year_archive_id IS NULL", narrows it to the rows an import matches)."""
+    """What the writer compares against: for a full run the table in memory (`where`,
+    e.g. " AND year_archive_id IS NULL", narrows it to the rows an import matches); read
+    only once many rows need it when the run is `passing_over` most of them."""
     if not full:
         return UnknownRows()
-    return KnownRows(table=table, district_id=district_id, key_columns=key_columns, where=where)
+    table_ = {"table": table, "district_id": district_id, "key_columns": key_columns,
+              "where": where}  # fmt: skip
+    return KnownLater(**table_) if passing_over else KnownRows(**table_)

@@ -17,6 +17,7 @@ from rostering.sync.counts import (
     SKIP_TOBEDELETED,
     Counts,
 )
+from rostering.sync.fingerprints import sis_digest
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
@@ -30,6 +31,7 @@ from rostering.sync.relinks import Relinks
 from rostering.sync.rows import STORED_STATUS, RowWriter
 from rostering.sync.upsert import RUN_COLUMN, TableSpec
 from rostering.sync.validation import is_district_wide, person_findings
+from sis.fingerprints import SisUnchanged
 from sis.records import Role, SisPerson, Status
 
 PERSON = TableSpec(
@@ -65,6 +67,7 @@ PERSON = TableSpec(
         "state_student_id",
         "aeries_staff_id",
         "birth_date",
+        "sis_digest",
     ),
     conflict=("district_id", "sourced_id"),
     fixed_on_update=frozenset({"district_id", "sourced_id", "password", "created_at", RUN_COLUMN}),
@@ -187,6 +190,7 @@ class PersonWriter(RowWriter):
         self.rules = ctx.rules if role == Role.STUDENT else None
         names = ctx.names.for_role(role) if ctx.names is not None else None
         self.naming = PersonNames(self, names) if names is not None else None
+        self.unfit: set[str] = set()  # people whose screening reported something
 
     def known_load(self) -> KnownRows:
         """One table for every role file of the run: loaded once, kept for the run."""
@@ -196,6 +200,7 @@ class PersonWriter(RowWriter):
                 table=TABLE,
                 district_id=self.ctx.district_id,
                 key_columns=PERSON.key_columns,
+                passing_over=TABLE in self.ctx.passing_over,
             )
         self.known = self.ctx.known_people
         return self.known
@@ -203,11 +208,17 @@ class PersonWriter(RowWriter):
     def apply_page(self, records: list[SisPerson], problems: list) -> None:
         self.counts.received += len(records) + len(problems)
         issues.problems_report(problems, self.fail)
-        if self.ctx.aliases:  # a former sourcedId writes to the person who carries it now
-            aliases = self.ctx.aliases
-            records = [replace(p, sourced_id=aliases[p.sourced_id]) if p.sourced_id in aliases
-                       else p for p in records]  # fmt: skip
-        valid = [p for p in records if self._accept(p)]
+        valid = []
+        for person in records:
+            if person.__class__ is SisUnchanged:
+                if self.passes_over(person):
+                    continue
+                valid.extend(p for p in self.aliased(self.converted_after_all(person))
+                             if self._accept(p))  # fmt: skip
+            else:
+                person = self.aliased([person])[0]
+                if self._accept(person):
+                    valid.append(person)
         if valid:
             self._write(valid)
 
@@ -217,6 +228,45 @@ class PersonWriter(RowWriter):
         self.ctx.rule_cut_people[sourced_id] = reason
         self.rule_cut.add(sourced_id)
         self.counts.skip(reason)
+
+    def aliased(self, people: list[SisPerson]) -> list[SisPerson]:
+        """A former sourcedId writes to the person who carries it now (no fingerprint)."""
+        aliases = self.ctx.aliases
+        if not aliases:
+            return people
+        return [replace(p, sourced_id=aliases[p.sourced_id], sis_digest="")
+                if p.sourced_id in aliases else p for p in people]  # fmt: skip
+
+    def passes_over(self, item: SisUnchanged) -> bool:
+        """Counts an unchanged person, lending the run their e-mail and agents; False
+        when the run needs them converted: a repeat, a former sourcedId, a pin, a person
+        written earlier in this run, an e-mail another person of this run has."""
+        sid, ctx = item.sourced_id, self.ctx
+        email = item.email.lower()
+        if (
+            sid in self.seen_ids
+            or sid in ctx.aliases
+            or sid in ctx.people_written
+            or (self.pins and sid in self.pins)
+            or (email and ctx.emails.get(email, sid) != sid)
+        ):
+            return False
+        ctx.people_seen.add(sid)
+        self.seen_ids.add(sid)
+        if email:
+            ctx.emails[email] = sid
+        for agent in item.agent_sourced_ids:
+            ctx.agents.setdefault(agent, []).append(sid)
+        self.counts.unchanged += 1
+        return True
+
+    def sis_of(self, person: SisPerson, digest: str) -> str:
+        """The sis_digest of a person's row: none when screening reported something or a
+        field is pinned (such rows are screened again every run)."""
+        sid = person.sourced_id
+        if sid in self.unfit or (self.pins and sid in self.pins):
+            return ""
+        return sis_digest(person.sis_digest, digest)
 
     def fail_row(self, sourced_id: str, record, found: list[tuple]) -> None:
         self.ctx.not_imported.add(sourced_id)
@@ -237,6 +287,7 @@ class PersonWriter(RowWriter):
             return False
         if self.naming is not None:
             self.naming.observe(person, self.pins.get(sid, {}) if self.pins else {})
+        noted = self.issues.errors + self.issues.warnings
         findings = person_findings(person, scope=self.ctx.scope, username=self.username_of(person))
         if any(f.blocking for f in findings):
             self.fail_row(sid, person, [(f.kind, f.field, f.values) for f in findings])
@@ -255,6 +306,8 @@ class PersonWriter(RowWriter):
                 finding.kind, sourced_id=sid, field=finding.field, record=person, **finding.values
             )
         self._check_shared_email(person)
+        if noted != self.issues.errors + self.issues.warnings:
+            self.unfit.add(sid)
         if self.pins and sid in self.pins:
             self.pins_observe(sid, self._sis_values(person))
         for agent in person.agent_sourced_ids:
@@ -340,6 +393,7 @@ class PersonWriter(RowWriter):
             person.state_student_id,
             person.aeries_staff_id,
             person.birth_date,
+            self.sis_of(person, digest),
         ]
 
     def _write(self, people: list[SisPerson]) -> None:
@@ -352,7 +406,9 @@ class PersonWriter(RowWriter):
                 digest = person_hash(person, school_ids, self.username_of(person),
                                      self.email_of(person))  # fmt: skip
             items.append(((person, school_ids), (person.sourced_id,), digest))
-        self.write_changed(self.relinks.defer(self.changes(items)))
+        changed = self.changes(items)
+        self.digest_refresh(items, changed, lambda payload, digest: self.sis_of(payload[0], digest))
+        self.write_changed(self.relinks.defer(changed))
 
     def new_row(self, person: SisPerson, school_ids: list[int], digest: str) -> list:
         return self._row(person, school_ids, digest, unusable_passwords(1)[0])
@@ -373,6 +429,7 @@ class PersonWriter(RowWriter):
             elif self.ctx.settings.existing_accounts == "skip":
                 self.counts.skip(SKIP_EXISTING_ACCOUNT)
                 continue
+            self.ctx.people_written.add(sid)  # a person written twice is never passed over
             row = self._row(person, school_ids, digest, next(passwords))
             if naming is not None:
                 if stored is None:  # named when the part ends (people_names.py)

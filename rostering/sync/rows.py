@@ -23,12 +23,14 @@ from rostering.sync.backends.base import WriteBackend
 from rostering.sync.changes import row_diff
 from rostering.sync.context import RunContext
 from rostering.sync.counts import SKIP_TOBEDELETED, Counts
+from rostering.sync.fingerprints import sis_digest
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
 from rostering.sync.rules import RULE_ARCHIVE_REASON
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import RUN_COLUMN, TableSpec
+from sis.fingerprints import SisUnchanged
 
 # What the database holds for an incoming row: (id, content_hash, status, *the row in
 # the spec's column order).
@@ -71,9 +73,11 @@ def references_verify(
 # Builds the rows (values without bookkeeping columns) for one record; an empty
 # list when the builder already counted the record as skipped or failed.
 Builder = Callable[[Any], list[list]]
-BOOKKEEPING = ("district_id", "status", "content_hash", "created_at", "updated_at", RUN_COLUMN)
+BOOKKEEPING = ("district_id", "status", "content_hash", "created_at", "updated_at", RUN_COLUMN,
+               "sis_digest")  # fmt: skip
 # (what the caller writes, its key, its content hash), and what changed of them:
 # (what the caller writes, its content hash, the stored row or None when it is new).
+# RowWriter writes (its values, their sis_digest); PersonWriter (person, school ids).
 Item = tuple[Any, tuple, str]
 Change = tuple[Any, str, tuple | None]
 
@@ -106,6 +110,8 @@ class RowWriter:
         self._pick = itemgetter(*[sources.index(c) for c in spec.columns])
         self._bookkeeping = (ctx.district_id, str(RosterStatus.ACTIVE), ctx.now, ctx.now,
                              ctx.run.pk)  # fmt: skip
+        # Composite keys: the keys of an unchanged row (guardians), None if unknown.
+        self.unchanged_keys: Callable[[SisUnchanged], set[tuple] | None] | None = None
         # (data index, column, limit) of each text column: a longer value fails its row.
         self.limits = [
             (self.data_columns.index(c), c, n)
@@ -158,6 +164,7 @@ class RowWriter:
                 district_id=self.ctx.district_id,
                 key_columns=self.spec.key_columns,
                 where=self.spec.live_sql,
+                passing_over=self.spec.table in self.ctx.passing_over,
             )
         return self.known
 
@@ -203,42 +210,93 @@ class RowWriter:
         self.counts.unchanged += same
         return found
 
+    # Rows the SIS sends exactly as they were stored (fingerprints.py) ---------------------
+    def passes_over(self, item: SisUnchanged) -> bool:
+        """Counts an unchanged row; False when the run needs it converted after all (its
+        sourcedId came before, so the repeat is reported as usual; a pinned field, so the
+        SIS's value is noted)."""
+        sid = item.sourced_id
+        if sid in self.seen_ids or (self.pins and sid in self.pins):
+            return False
+        if self.unchanged_keys is not None:
+            keys = self.unchanged_keys(item)
+            if keys is None or not keys.isdisjoint(self.seen):
+                return False
+            self.seen |= keys
+        self.seen_ids.add(sid)
+        self.counts.unchanged += 1
+        return True
+
+    def converted_after_all(self, item: SisUnchanged) -> list:
+        """The records of an unchanged row the run must convert after all."""
+        records, problems, warnings = self.ctx.client.convert_unchanged([item])
+        self.counts.received += len(records) + len(problems) - 1
+        issues.problems_report(problems, self.fail)
+        issues.sis_warnings_report(warnings, self.issues)
+        return records
+
+    def digest_refresh(self, items: list[Item], found: list[Change], sis_of) -> None:
+        """Stores the fingerprints of rows found unchanged the slow way (after a new
+        version, or a change of settings): the next pull passes over them.
+        `sis_of(payload, content hash)` is the sis_digest a row would be written with."""
+        changed = {id(payload) for payload, _, _ in found}
+        refresh = [(key, sis) for payload, key, digest in items if id(payload) not in changed
+                   and (sis := sis_of(payload, digest))]  # fmt: skip
+        if refresh:
+            self.backend.digests_refresh(self.spec, self.ctx.district_id, refresh)
+
     # Class-side rows -----------------------------------------------------------------
     def apply_page(self, records: list, problems: list) -> None:
         self.counts.received += len(records) + len(problems)
         issues.problems_report(problems, self.fail)
         rows = []
         for record in records:
-            repeated = record.sourced_id in self.seen_ids
-            self.seen_ids.add(record.sourced_id)
-            if record.status == "tobedeleted":
-                self.leavers.add(record.sourced_id)
-                self.counts.skip(SKIP_TOBEDELETED)
+            if record.__class__ is SisUnchanged:
+                if not self.passes_over(record):
+                    for converted in self.converted_after_all(record):
+                        self._record_rows(converted, rows)
                 continue
-            for data in self.build(record):
-                if self.limits and (overlong := self.overlong(data)):
-                    self.fail_row(record.sourced_id, record, overlong)
-                    continue
-                key = self.key_of(data)
-                if repeated if self.single_key else key in self.seen:
-                    self.fail(
-                        record.sourced_id,
-                        issues.DUPLICATE_ID,
-                        "sourcedId",
-                        record,
-                        value=record.sourced_id,
-                    )
-                    continue
-                if not self.single_key:
-                    self.seen.add(key)
-                digest = content_hash(data)  # of the SIS's values, pinned fields included
-                if self.pins and record.sourced_id in self.pins:
-                    sid, columns = record.sourced_id, self.data_columns
-                    self.pins_observe(sid, dict(zip(columns, data, strict=True)))
-                    data = self.pinned(sid, data, columns)
-                rows.append((data, key, digest))
+            self._record_rows(record, rows)
         if rows:
             self._write(rows)
+
+    def _record_rows(self, record: Any, rows: list[Item]) -> None:
+        """Adds the rows of one record to `rows`, or counts it skipped or failed."""
+        repeated = record.sourced_id in self.seen_ids
+        self.seen_ids.add(record.sourced_id)
+        if record.status == "tobedeleted":
+            self.leavers.add(record.sourced_id)
+            self.counts.skip(SKIP_TOBEDELETED)
+            return
+        noted = self.issues.errors + self.issues.warnings
+        built = self.build(record)
+        # Only a row that makes one row, with nothing to report, may be passed over.
+        fingerprint = record.sis_digest if len(built) == 1 else ""
+        for data in built:
+            if self.limits and (overlong := self.overlong(data)):
+                self.fail_row(record.sourced_id, record, overlong)
+                continue
+            key = self.key_of(data)
+            if repeated if self.single_key else key in self.seen:
+                self.fail(
+                    record.sourced_id,
+                    issues.DUPLICATE_ID,
+                    "sourcedId",
+                    record,
+                    value=record.sourced_id,
+                )
+                continue
+            if not self.single_key:
+                self.seen.add(key)
+            digest = content_hash(data)  # of the SIS's values, pinned fields included
+            if self.pins and record.sourced_id in self.pins:
+                sid, columns = record.sourced_id, self.data_columns
+                self.pins_observe(sid, dict(zip(columns, data, strict=True)))
+                data = self.pinned(sid, data, columns)
+                fingerprint = ""
+            if fingerprint and noted != self.issues.errors + self.issues.warnings:
+                fingerprint = ""
+            rows.append(((data, sis_digest(fingerprint, digest)), key, digest))
 
     def overlong(self, data: list) -> list[tuple]:
         """The row's values longer than their column, as failures naming each field."""
@@ -250,9 +308,10 @@ class RowWriter:
                 found.append((issues.VALUE_TOO_LONG, column, values))
         return found
 
-    def _full_row(self, data: list, digest: str) -> tuple:
+    def _full_row(self, data: list, digest: str, sis: str) -> tuple:
         district_id, status, created_at, updated_at, run_id = self._bookkeeping
-        return self._pick([*data, district_id, status, digest, created_at, updated_at, run_id])
+        return self._pick([*data, district_id, status, digest, created_at, updated_at, run_id,
+                           sis])  # fmt: skip
 
     def change_note(self, stored: tuple, row: Sequence) -> None:
         """Notes in the run's change log what an updated or restored row held before."""
@@ -272,8 +331,10 @@ class RowWriter:
     def _write(self, rows: list[Item]) -> None:
         """Writes new, changed and restored rows."""
         creates, writes = [], []
-        for data, digest, stored in self.changes(rows):
-            row = self._full_row(data, digest)
+        changed = self.changes(rows)
+        self.digest_refresh(rows, changed, lambda payload, _: payload[1])
+        for (data, sis), digest, stored in changed:
+            row = self._full_row(data, digest, sis)
             if stored is None:
                 self.counts.created += 1
                 creates.append(row)

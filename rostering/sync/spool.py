@@ -66,13 +66,14 @@ class Spool:
         self.file.close()
 
 
-def spool_fetch(*, ctx: RunContext, entity: Entity, label: str) -> Spool:
-    """Reads every page of one entity into a spool, reporting progress."""
+def spool_fetch(*, ctx: RunContext, entity: Entity, label: str, pages=None) -> Spool:
+    """Reads every page of one entity (or `pages`, its pages as asked) into a spool,
+    reporting progress."""
     spool = Spool(entity)
     ctx.progress.start_stage(f"Reading {label}")
     since = ctx.since if not ctx.full else None
     try:
-        for page in ctx.client.iter_pages(entity, since=since):
+        for page in pages if pages is not None else ctx.client.iter_pages(entity, since=since):
             ctx.progress.set_total(page.total)
             spool.add(page)
             ctx.progress.advance(len(page.records) + len(page.problems))

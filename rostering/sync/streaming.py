@@ -31,6 +31,7 @@ from rostering.sync.files import (
     apply_outcome,
     part_write,
 )
+from rostering.sync.fingerprints import StoredDigests
 from rostering.sync.issues import IssueCollector
 from sis.errors import SisError
 from sis.records import SisPage
@@ -55,6 +56,10 @@ class PageReader:
 
     def __init__(self, *, ctx: RunContext, plan: list[tuple[str, list[Part]]]):
         self.ctx, self.plan = ctx, plan
+        # Each part's stored fingerprints (fingerprints.py), read on the run's own
+        # connection before the run writes, while the reading thread starts.
+        self.digests: dict[tuple[int, int], StoredDigests | None] = {}
+        self.digests_read = threading.Condition()
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_PAGES)
         self.stopping = threading.Event()
         self.skipped_file: int | None = None  # the writer wants no more of this file
@@ -62,7 +67,27 @@ class PageReader:
 
     def __enter__(self) -> "PageReader":
         self.thread.start()
+        try:
+            for file_index, (_, parts) in enumerate(self.plan):
+                for part_index, part in enumerate(parts):
+                    stored = part.digests(self.ctx)
+                    with self.digests_read:
+                        self.digests[file_index, part_index] = stored
+                        self.digests_read.notify_all()
+        except BaseException:
+            self.stop()
+            raise
         return self
+
+    def _stored(self, file_index: int, part_index: int) -> tuple[bool, StoredDigests | None]:
+        """(False, None) when the run stops first; else (True, the part's fingerprints)."""
+        key = (file_index, part_index)
+        with self.digests_read:
+            while key not in self.digests:
+                if self.stopping.is_set():
+                    return False, None
+                self.digests_read.wait(STOP_POLL_SECONDS)
+            return True, self.digests.pop(key)
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
@@ -99,11 +124,13 @@ class PageReader:
     def _read_file(self, file_index: int, parts: list[Part]) -> bool:
         """Puts a file's pages; False when the run is stopping."""
         progress = self.ctx.progress
-        since = self.ctx.since if not self.ctx.full else None
         for part_index, part in enumerate(parts):
             progress.start_stage(f"Importing {part.label}")
             try:
-                for page in self.ctx.client.iter_pages(part.entity, since=since):
+                going, stored = self._stored(file_index, part_index)
+                if not going:
+                    return False
+                for page in part.pages(self.ctx, stored):
                     if self.skipped_file == file_index:
                         return True
                     progress.set_total(page.total)

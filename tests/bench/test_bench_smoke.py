@@ -40,7 +40,7 @@ def test_the_benchmark_runs_and_a_no_change_pull_writes_nothing(tmp_path):
     env = _bench_environment(tmp_path)
     command = [
         *(sys.executable, "-m", "bench.run", "--students", str(SMOKE_STUDENTS)),
-        *("--scenarios", "fetch,first,nochange", "--output", str(output)),
+        *("--scenarios", "floor,fetch,first,nochange", "--output", str(output)),
         *("--sqlite-file", str(tmp_path / "bench.sqlite3")),
     ]
     try:
@@ -51,7 +51,8 @@ def test_the_benchmark_runs_and_a_no_change_pull_writes_nothing(tmp_path):
         _drop_smoke_database(env)
     assert done.returncode == 0, done.stderr
     lines = {line.split("  ")[0].strip(): line for line in done.stdout.splitlines()}
-    assert {"fetch-only", "first full pull", "no-change pull"} <= lines.keys()
+    assert {"floor", "fetch-only", "first full pull", "no-change pull"} <= lines.keys()
+    assert "x floor" in lines["first full pull"]
     assert " 0 rows written" in lines["no-change pull"]
     report = output.read_text()
     zero = (

@@ -18,7 +18,20 @@ pytestmark = pytest.mark.django_db
 def _courses(district_id: int, ids, title: str = "Course {i}") -> list[list]:
     now = timezone.now()
     return [
-        [district_id, f"c{i}", "active", f"h{i}", now, now, title.format(i=i), "", None, ["05"], 1]
+        [
+            district_id,
+            f"c{i}",
+            "active",
+            f"h{i}",
+            now,
+            now,
+            title.format(i=i),
+            "",
+            None,
+            ["05"],
+            1,
+            "",
+        ]
         for i in ids
     ]
 

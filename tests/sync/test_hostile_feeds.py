@@ -58,7 +58,8 @@ def _roster_content() -> dict:
     people = {p.pk: p.sourced_id for p in Person.objects.all()}
     sections = {s.pk: s.sourced_id for s in Section.objects.all()}
     skip = {"id", "district", "connection", "password", "content_hash", "created_at",
-            "updated_at", "created_run_id", "sis_modified_at", "year_archive"}  # fmt: skip
+            "updated_at", "created_run_id", "sis_modified_at", "year_archive",
+            "sis_digest"}  # fmt: skip
 
     def rows(model, **natural) -> list:
         out = []

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from rostering.sync.upsert import TableSpec, conflict_sql, returning_sql
 
@@ -106,3 +106,16 @@ class WriteBackend:
     def select_in(self, *, sql: str, params: Sequence, values: Sequence) -> list[tuple]:
         """Runs `sql`, which ends in `IN ({marks})`, over `values` (in chunks)."""
         raise NotImplementedError
+
+    def digests_refresh(
+        self, spec: TableSpec, district_id: int, pairs: Sequence[tuple[tuple, str]]
+    ) -> None:
+        """Sets sis_digest alone on live rows, by key: [(key, sis_digest)]."""
+        qn = connection.ops.quote_name
+        keys = " AND ".join(f"{qn(c)} = %s" for c in spec.key_columns)
+        sql = (
+            f"UPDATE {qn(spec.table)} SET sis_digest = %s "
+            f"WHERE district_id = %s AND {keys}{spec.live_sql}"
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, [(sis, district_id, *key) for key, sis in pairs])

@@ -1,0 +1,157 @@
+"""Fingerprints of SIS rows: a row the engine already holds is recognised, not converted.
+
+When the engine asks for fingerprints (`KnownDigests`), a page is split into its rows'
+own JSON bytes (msgspec, in C) and each row's fingerprint is XXH3-64 of those bytes
+under the engine's seed (which covers everything else a row's outcome depends on: the
+code, the connection's settings and school mapping). A row whose fingerprint the
+engine holds comes as a `SisUnchanged` (its sourcedId, and the values a person's row
+still lends the run: e-mail and agents) and is never converted; every other row is
+converted as before, its record carrying its fingerprint (`sis_digest`) for the
+engine to store beside the row it writes. A parent contact's fingerprint also covers
+its place among its student's agents, which decides its order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import msgspec
+import requests
+import xxhash
+
+from sis.answers import response_json
+from sis.convert_common import JSON_NUL
+from sis.records import Entity
+
+
+@dataclass(frozen=True, slots=True)
+class KnownDigests:
+    """What the engine holds of one collection: the seed its fingerprints were made
+    with and the fingerprints (64-bit ints) of its rows that are stored exactly as sent."""
+
+    seed: int
+    digests: set[int] | frozenset[int]
+
+
+class SisUnchanged(NamedTuple):
+    """A row whose fingerprint the engine holds: it is stored exactly as the SIS sends
+    it. `raw` is the row itself, for the engine to convert after all when it must."""
+
+    sourced_id: str
+    sis_digest: str
+    raw: Any  # the row's JSON (bytes-like)
+    entity: Entity
+    email: str = ""  # a person's
+    agent_sourced_ids: tuple[str, ...] = ()  # a person's
+    student_sourced_ids: tuple[str | None, ...] = ()  # a parent contact's
+
+
+class _Key(msgspec.Struct):
+    sourcedId: Any = None
+
+
+class _UserKey(msgspec.Struct):
+    sourcedId: Any = None
+    email: Any = None
+    agents: Any = None
+
+
+_PAGE = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_ROWS = msgspec.json.Decoder(list[msgspec.Raw])
+_KEY = msgspec.json.Decoder(_Key)
+_UNREAD: Any = object()
+_USER_KEY = msgspec.json.Decoder(_UserKey)
+
+
+class RawRow:
+    """One row of a split page: its bytes, and (decoded when first asked) the few fields
+    the fingerprints need. Rows compare by sourcedId (else by their bytes), as the
+    pager's repeated-page guard compares parsed rows."""
+
+    __slots__ = ("_key", "raw", "users")
+
+    def __init__(self, raw: msgspec.Raw, users: bool) -> None:
+        self.raw, self.users, self._key = raw, users, _UNREAD
+
+    @property
+    def key(self) -> Any:
+        """The row's sourcedId (and a user's email and agents); None if not an object."""
+        if self._key is _UNREAD:
+            try:
+                self._key = (_USER_KEY if self.users else _KEY).decode(self.raw)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                self._key = None
+        return self._key
+
+    def ident(self) -> Any:
+        sid = self.key.sourcedId if self.key is not None else None
+        return sid or bytes(self.raw)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RawRow) and self.ident() == other.ident()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(slots=True)
+class SplitRows:
+    rows: list[RawRow]
+
+
+def split_rows(body: bytes, envelopes: tuple[str, ...], *, users: bool) -> list[RawRow] | None:
+    """The rows of a {"<envelope>": [...]} page; None for anything else (the caller parses
+    it as before and says what is wrong with it)."""
+    try:
+        page = _PAGE.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    for key in envelopes:
+        value = page.get(key)
+        if value is None:
+            continue
+        try:
+            raws = _ROWS.decode(value)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            continue  # not a list: the parsed path looks at the other keys
+        rows = RowList(RawRow(raw, users) for raw in raws)
+        rows.nul = JSON_NUL in body
+        return rows
+    return None
+
+
+class RowList(list):
+    """A split page's rows; `nul`: whether the page has a NUL character anywhere (a
+    slice is a plain list: its rows are looked at one by one)."""
+
+    nul = True
+
+
+def page_split(response: requests.Response, envelopes: tuple[str, ...], *, users: bool) -> Any:
+    """SplitRows for a page in the usual envelope, else the parsed JSON (response_json,
+    which also diagnoses HTML, login pages and truncation)."""
+    if "html" not in response.headers.get("Content-Type", "").lower():
+        rows = split_rows(response.content, envelopes, users=users)
+        if rows is not None:
+            return SplitRows(rows)
+    return response_json(response)
+
+
+def fingerprint(raw: Any, seed: int, context: Any = None) -> int:
+    """A row's fingerprint; `context`, when given, is what else the row's record depends
+    on (a contact's place among its student's agents)."""
+    digest = xxhash.xxh3_64_intdigest(raw, seed)
+    if context is not None:
+        digest = xxhash.xxh3_64_intdigest(repr(context).encode(), digest)
+    return digest
+
+
+intdigest = xxhash.xxh3_64_intdigest  # a row's fingerprint without context
+
+
+def hex16(digest: int) -> str:
+    """A fingerprint as records carry it and rows store it: 16 hex digits."""
+    return f"{digest:016x}"
+
+
+NO_DIGESTS = KnownDigests(seed=0, digests=frozenset())

@@ -1,0 +1,88 @@
+"""SIS row fingerprints (sis/fingerprints.py): pages split into rows' own bytes, records
+carrying their row's fingerprint, and rows the caller holds handed over unconverted."""
+
+import dataclasses
+
+import orjson
+import pytest
+
+from sis.fingerprints import KnownDigests, SisUnchanged, split_rows
+from sis.records import Entity
+from tests.sis.sandbox_clients import read_all, sandbox_client
+
+SEED = 12345
+
+
+def _known(records, seed: int = SEED) -> KnownDigests:
+    return KnownDigests(seed=seed, digests={int(r.sis_digest, 16) for r in records if r.sis_digest})
+
+
+def test_a_page_splits_into_its_rows_and_anything_else_is_left_to_the_parser():
+    body = orjson.dumps({"users": [{"sourcedId": "1", "x": [1]}, {"sourcedId": "2"}, 7]})
+    rows = split_rows(body, ("users",), users=True)
+    assert [bytes(r.raw) for r in rows] == [
+        b'{"sourcedId":"1","x":[1]}',
+        b'{"sourcedId":"2"}',
+        b"7",
+    ]
+    assert [r.key.sourcedId if r.key else None for r in rows] == ["1", "2", None]
+    assert rows[0] == split_rows(body, ("users",), users=False)[0]  # compared by sourcedId
+    assert split_rows(b"[1, 2]", ("users",), users=True) is None
+    assert split_rows(b'{"users": {"a": 1}}', ("users",), users=True) is None
+    assert split_rows(b'{"users": [', ("users",), users=True) is None
+
+
+@pytest.mark.parametrize("entity", [Entity.STUDENTS, Entity.ENROLLMENTS, Entity.CLASSES])
+def test_records_are_the_same_with_fingerprints_and_held_rows_come_unconverted(sandbox_sis, entity):
+    with sandbox_client(sandbox_sis) as client:
+        plain, _ = read_all(client, entity)
+    with sandbox_client(sandbox_sis) as client:
+        first, _ = read_all(client, entity, known=KnownDigests(seed=SEED, digests=set()))
+    assert first == plain and all(r.sis_digest for r in first)
+    with sandbox_client(sandbox_sis) as client:
+        again, _ = read_all(client, entity, known=_known(first))
+    assert all(type(r) is SisUnchanged for r in again)
+    assert [(r.sourced_id, r.sis_digest) for r in again] == [
+        (r.sourced_id, r.sis_digest) for r in first
+    ]
+    with sandbox_client(sandbox_sis) as client:
+        other_seed, _ = read_all(client, entity, known=_known(first, seed=SEED + 1))
+    assert other_seed == plain  # another seed: nothing is held, everything converts
+
+
+def test_an_unchanged_row_converts_after_all_into_its_own_record(sandbox_sis):
+    with sandbox_client(sandbox_sis) as client:
+        first, _ = read_all(client, Entity.STUDENTS, known=KnownDigests(SEED, set()))
+        again, _ = read_all(client, Entity.STUDENTS, known=_known(first))
+        records, problems, warnings = client.convert_unchanged(again[:3])
+    assert records == first[:3] and not problems and not warnings
+    assert [r.sis_digest for r in records] == [r.sis_digest for r in first[:3]]
+    assert again[0].email == first[0].email
+    assert again[0].agent_sourced_ids == first[0].agent_sourced_ids
+
+
+def test_a_contact_is_held_only_while_its_students_agents_are_the_same(sandbox_sis):
+    with sandbox_client(sandbox_sis) as client:
+        read_all(client, Entity.STUDENTS)
+        contacts, _ = read_all(client, Entity.CONTACTS, known=KnownDigests(SEED, set()))
+        held = _known(contacts)
+        again, _ = read_all(client, Entity.CONTACTS, known=held)
+        assert all(type(r) is SisUnchanged for r in again if r.sourced_id.startswith("CNT_"))
+        contact = next(c for c in contacts if c.order == 1 and c.student_sourced_id)
+        student = contact.student_sourced_id
+        client._agents[student] = tuple(reversed(client._agents[student]))  # reordered
+        reordered, _ = read_all(client, Entity.CONTACTS, known=held)
+    mine = [r for r in reordered if r.sourced_id == contact.sourced_id]
+    assert mine and type(mine[0]) is not SisUnchanged
+    assert mine[0] == dataclasses.replace(contact, order=mine[0].order, primary=mine[0].primary)
+
+
+def test_rows_cleaned_of_nul_characters_are_never_held(sandbox_sis_factory):
+    sis = sandbox_sis_factory(students=30, seed=7, behaviours={"dirty_text": True})
+    with sandbox_client(sis) as client:
+        pages = list(client.iter_pages(Entity.STUDENTS, known=KnownDigests(SEED, set())))
+        dirty = {w.sourced_id for page in pages for w in page.warnings if w.code == "nul_stripped"}
+        records = [r for page in pages for r in page.records]
+        assert dirty and all(not r.sis_digest for r in records if r.sourced_id in dirty)
+        again, _ = read_all(client, Entity.STUDENTS, known=_known(records))
+    assert all(type(r) is not SisUnchanged for r in again if r.sourced_id in dirty)
