@@ -170,6 +170,7 @@ def part_write(
                 ctx.changes.flush()
             writer.finish()
             ctx.changes.flush()
+            outcome.infos.extend(writer.notes)
     except BaseException:
         ctx.changes.discard()  # what it noted is rolled back with the part
         raise

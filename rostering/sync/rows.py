@@ -27,6 +27,7 @@ from rostering.sync.fingerprints import sis_digest
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
+from rostering.sync.rekeys import Rekeys
 from rostering.sync.rules import RULE_ARCHIVE_REASON
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import RUN_COLUMN, TableSpec
@@ -133,6 +134,10 @@ class RowWriter:
         # Rows the connection's sync rules leave out (sync/rules.py): archived as such.
         self.rule_cut: set[str] = set()
         self.also_keep: Callable[[], set[str]] | None = None
+        # Rows a full import lists under new sourcedIds that are rows it listed before
+        # (rekeys.py; enrollments, parent contacts, classes), and what the record says.
+        self.rekeys: Rekeys | None = None
+        self.notes: list[str] = []
         self.safeguard = Safeguard(
             ctx=ctx, spec=spec, role=role, counts=counts, record=issues_.record
         )
@@ -398,14 +403,18 @@ class RowWriter:
         return kept | self.also_keep() if self.also_keep is not None else kept
 
     def leavers_archive(self) -> None:
-        """Archives what the SIS no longer lists (a full run) or marked to be deleted."""
-        if not (self.archive and self.ctx.settings.archive_missing):
-            return
-        if self.ctx.full:
-            self.safeguard.archive_missing(keep=self.archive_keep())
-        elif self.leavers:
+        """Archives what the SIS no longer lists (a full run) or marked to be deleted;
+        in a full run, what it lists under a new sourcedId is re-keyed first."""
+        archiving = self.archive and self.ctx.settings.archive_missing
+        if self.ctx.full and (archiving or (self.rekeys is not None and self.counts.created)):
+            missing = self.safeguard.missing(keep=self.archive_keep())
+            if self.rekeys is not None:
+                missing = self.rekeys.apply(missing)
+            if archiving:
+                self.safeguard.archive_rows(missing)
+        elif archiving and self.leavers:
             self.safeguard.archive_listed(self.leavers)
-        if self.rule_cut:  # listed by the SIS, left out by the rules: weighed on their own
+        if archiving and self.rule_cut:  # listed, left out by the rules: weighed on their own
             self.safeguard.archive_listed(self.rule_cut, reason=RULE_ARCHIVE_REASON)
 
 
