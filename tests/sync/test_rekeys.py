@@ -4,6 +4,7 @@ over HTTP; undoing the import puts the old sourcedIds back."""
 
 import pytest
 
+from rostering.imports import sync_run_preview_changes
 from rostering.models import (
     Enrollment,
     FieldPin,
@@ -152,6 +153,10 @@ def test_undoing_a_kind_switch_puts_the_old_sourced_ids_back(sandbox_sis_factory
     before = _snapshot()
     connection.kind = "aeries_api"
     connection.save()
+    _report, files = sync_run_preview_changes(connection=connection, actor=None)
+    previewed = {(f.kind, item.action, item.table) for f in files for item in f.lists}
+    assert ("enrollments", "relinked", "enrollment") in previewed  # the preview says so
+    assert not any(action in ("created", "archived") for _, action, _ in previewed)
     run = pull(connection)
     assert record(run, "enrollments").relinked and not record(run, "enrollments").created
     assert not Enrollment.objects.filter(sourced_id__contains="_STU_").exists()
