@@ -186,8 +186,6 @@ class PersonWriter(RowWriter):
         self.stored_of: dict[str, tuple] = {}
         self.relinks = Relinks(self)
         self.username_index = USERNAME
-        # Sync rules cut students only (sync/rules.py says why).
-        self.rules = ctx.rules if role == Role.STUDENT else None
         names = ctx.names.for_role(role) if ctx.names is not None else None
         self.naming = PersonNames(self, names) if names is not None else None
         self.unfit: set[str] = set()  # people whose screening reported something
@@ -222,6 +220,20 @@ class PersonWriter(RowWriter):
         if valid:
             self._write(valid)
 
+    def rule_cut_of(self, sourced_id: str, grades: tuple[str, ...]) -> str | None:
+        """Why the connection's sync rules leave a person out, or None: a student by his
+        grades; a teacher who teaches no class they keep."""
+        if self.role == Role.STUDENT:
+            rules = self.ctx.rules
+            return rules.student_cut(grades) if rules is not None else None
+        return self.teacher_cut(sourced_id)
+
+    def teacher_cut(self, sourced_id: str) -> str | None:
+        """Why the rules leave a teacher out (sync/rule_teachers.py: read with the
+        teachers' first page, so asked per row, not when the writer starts)."""
+        scope = self.ctx.rule_teachers if self.role == Role.TEACHER else None
+        return scope.cut(sourced_id) if scope is not None else None
+
     def rule_skip(self, sourced_id: str, reason: str) -> None:
         """A person the connection's sync rules leave out: skipped, archived if stored."""
         self.ctx.not_imported.add(sourced_id)
@@ -249,6 +261,7 @@ class PersonWriter(RowWriter):
             or sid in ctx.people_written
             or (self.pins and sid in self.pins)
             or (email and ctx.emails.get(email, sid) != sid)
+            or self.teacher_cut(sid)  # his classes, not his row, put him out
         ):
             return False
         ctx.people_seen.add(sid)
@@ -298,7 +311,7 @@ class PersonWriter(RowWriter):
             self.ctx.not_imported.add(sid)
             self.counts.skip(SKIP_SCHOOL_NOT_MAPPED)  # every school of theirs is unmapped
             return False
-        if self.rules is not None and (reason := self.rules.student_cut(person.grades)):
+        if reason := self.rule_cut_of(sid, person.grades):
             self.rule_skip(sid, reason)
             return False
         for finding in findings:
