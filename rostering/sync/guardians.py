@@ -13,7 +13,7 @@ from rostering.sync.counts import (
     SKIP_RELINK_HELD,
 )
 from rostering.sync.identity import aliased
-from rostering.sync.people import PERSON
+from rostering.sync.people_rows import PERSON
 from rostering.sync.rekeys import Rekeys, contact_rule
 from rostering.sync.relinks import relink_waiting_rows
 from rostering.sync.rows import Reference, RowWriter, id_map

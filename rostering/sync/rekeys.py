@@ -33,7 +33,7 @@ then one read of those rows and of the rows it created.
 """
 
 import unicodedata
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
 
 from django.db import models
@@ -51,6 +51,7 @@ REKEYED_NOTE = (
     "re-keyed (their history kept), not created again."
 )
 Row = dict  # a row by column, with its id
+BATCH = 5_000  # rows re-keyed at a time
 Key = Callable[[Row], Hashable | None]  # None: the row has no such key
 
 
@@ -60,6 +61,7 @@ class RekeyRule:
 
     model: type[models.Model]
     what: str  # the rows, for the record's note: "enrollments"
+    columns: tuple[str, ...]  # what the keys read
     keys: tuple[Key, ...]  # coarse first: a refined key settles what a coarse one cannot
 
 
@@ -94,39 +96,51 @@ def _section(row: Row) -> Hashable | None:
 
 
 def enrollment_rule(model) -> RekeyRule:
-    return RekeyRule(model, "enrollments", (_enrollment,))
+    return RekeyRule(model, "enrollments", ("section_id", "person_id", "role"), (_enrollment,))
 
 
 def contact_rule(model) -> RekeyRule:
-    return RekeyRule(model, "parent contacts", (_contact_name, _contact_email))
+    columns = ("student_id", "given_name", "family_name", "email")
+    return RekeyRule(model, "parent contacts", columns, (_contact_name, _contact_email))
 
 
 def section_rule(model) -> RekeyRule:
-    return RekeyRule(model, "classes", (_section,))
+    columns = ("school_id", "course_id", "class_code", "periods", "term_sourced_ids")
+    return RekeyRule(model, "classes", columns, (_section,))
 
 
-def pairs_matched(old: list[Row], new: list[Row], keys: tuple[Key, ...]) -> list[tuple[Row, Row]]:
-    """(old, new) rows that share a key no other row on either side has, key by key."""
+Keyed = tuple[int, tuple]  # (row id, its value of each key, None where it has none)
+
+
+def keyed(rows: Iterable[Row], keys: tuple[Key, ...]) -> list[Keyed]:
+    """Each row's id and keys: all a pairing keeps of a row (a kind switch of a large
+    district compares hundreds of thousands)."""
+    return [(row["id"], tuple(key(row) for key in keys)) for row in rows]
+
+
+def pairs_matched(old: list[Keyed], new: list[Keyed]) -> list[tuple[int, int]]:
+    """(old id, new id) of rows that share a key no other row on either side has, key
+    by key (a refined key for what a coarse one left)."""
     found = []
-    for key in keys:
-        olds, news = _by_key(old, key), _by_key(new, key)
+    levels = len(old[0][1]) if old else 0
+    for level in range(levels):
+        olds, news = _by_key(old, level), _by_key(new, level)
         taken: set[int] = set()
         for value, group in olds.items():
             other = news.get(value, ())
             if len(group) == 1 and len(other) == 1:
                 found.append((group[0], other[0]))
-                taken |= {group[0]["id"], other[0]["id"]}
-        old = [r for r in old if r["id"] not in taken]
-        new = [r for r in new if r["id"] not in taken]
+                taken |= {group[0], other[0]}
+        old = [r for r in old if r[0] not in taken]
+        new = [r for r in new if r[0] not in taken]
     return found
 
 
-def _by_key(rows: list[Row], key: Key) -> dict[Hashable, list[Row]]:
-    grouped: dict[Hashable, list[Row]] = {}
-    for row in rows:
-        value = key(row)
-        if value is not None:
-            grouped.setdefault(value, []).append(row)
+def _by_key(rows: list[Keyed], level: int) -> dict[Hashable, list[int]]:
+    grouped: dict[Hashable, list[int]] = {}
+    for pk, keys in rows:
+        if keys[level] is not None:
+            grouped.setdefault(keys[level], []).append(pk)
     return grouped
 
 
@@ -144,13 +158,16 @@ class Rekeys:
         if not missing or not self.writer.counts.created:
             return missing
         old = [row for part in chunks([pk for pk, _ in missing], MAX_PARAMS)
-               for row in self._rows(self._live(pk__in=list(part)))]  # fmt: skip
-        new = self._rows(self._live(created_run_id=self.ctx.run.pk))
-        pairs = pairs_matched(old, new, self.rule.keys)
+               for row in self._keyed(pk__in=list(part))]  # fmt: skip
+        pairs = pairs_matched(old, self._keyed(created_run_id=self.ctx.run.pk))
         if not pairs:
             return missing
-        self._write(pairs)
-        rekeyed = {old_row["id"] for old_row, _ in pairs}
+        for batch in chunks(pairs, BATCH):
+            self._write(batch)
+        self.writer.counts.created -= len(pairs)
+        self.writer.counts.relinked += len(pairs)
+        self.writer.notes.append(REKEYED_NOTE.format(count=len(pairs), what=self.rule.what))
+        rekeyed = {old_id for old_id, _ in pairs}
         return [(pk, sid) for pk, sid in missing if pk not in rekeyed]
 
     def _live(self, **filters) -> models.QuerySet:
@@ -159,25 +176,33 @@ class Rekeys:
             year_archive__isnull=True, **filters,
         )  # fmt: skip
 
-    def _rows(self, rows: models.QuerySet) -> list[Row]:
-        """The rows as the ORM reads them (the same values on every database)."""
-        return [dict(zip(self.columns, values, strict=True))
-                for values in rows.values_list(*self.columns)]  # fmt: skip
+    def _keyed(self, **filters) -> list[Keyed]:
+        names = ("id", *self.rule.columns)
+        rows = self._live(**filters).values_list(*names).iterator(chunk_size=BATCH)
+        return keyed((dict(zip(names, values, strict=True)) for values in rows), self.rule.keys)
 
-    def _write(self, pairs: list[tuple[Row, Row]]) -> None:
-        spec, ctx, writer = self.spec, self.ctx, self.writer
-        rows_delete(table=spec.table, column="id", values=[new["id"] for _, new in pairs])
-        pins = self._pins([old["id"] for old, _ in pairs])
+    def _full(self, ids: list[int]) -> dict[int, Row]:
+        """The rows as the ORM reads them (the same values on every database)."""
+        rows = self.rule.model.objects.filter(pk__in=ids).values_list(*self.columns)
+        return {values[0]: dict(zip(self.columns, values, strict=True)) for values in rows}
+
+    def _write(self, pairs: list[tuple[int, int]]) -> None:
+        """One batch: the new rows dropped, the old ones given their sourcedIds and values."""
+        spec, ctx = self.spec, self.ctx
+        olds, news = self._full([o for o, _ in pairs]), self._full([n for _, n in pairs])
+        rows_delete(table=spec.table, column="id", values=list(news))
+        pins = self._pins(list(olds))
         written = []
-        for old, new in pairs:
-            row = {**new, "id": old["id"], **{c: old[c] for c in KEPT}, "updated_at": ctx.now}
-            for field, value in pins.get(old["id"], {}).items():
+        for old_id, new_id in pairs:
+            old, new = olds[old_id], news[new_id]
+            row = {**new, "id": old_id, **{c: old[c] for c in KEPT}, "updated_at": ctx.now}
+            for field, value in pins.get(old_id, {}).items():
                 row[field], row["sis_digest"] = value, ""
             written.append([row[c] for c in self.columns])
             before, after = row_diff(spec, [old[c] for c in spec.columns],
                                      [row[c] for c in spec.columns])  # fmt: skip
             ctx.changes.add(
-                record_id=writer.issues.record.pk, table=spec.name, row_id=old["id"],
+                record_id=self.writer.issues.record.pk, table=spec.name, row_id=old_id,
                 sourced_id=new["sourced_id"], action=RosterChange.Action.RELINKED,
                 before=before, after=after, before_hash=old["content_hash"],
             )  # fmt: skip
@@ -187,11 +212,12 @@ class Rekeys:
             table=spec.table, columns=self.columns, conflict=("id",),
             rows=ctx.backend.prepared(with_id, written), update=update,
         )  # fmt: skip
-        if pins:
-            self._pins_follow(pairs, set(pins))
-        writer.counts.created -= len(pairs)
-        writer.counts.relinked += len(pairs)
-        writer.notes.append(REKEYED_NOTE.format(count=len(pairs), what=self.rule.what))
+        for old_id, new_id in pairs:
+            if old_id in pins:  # a pin names the sourcedId its row carries now
+                FieldPin.objects.filter(table=spec.name, row_id=old_id).update(
+                    sourced_id=news[new_id]["sourced_id"]
+                )
+        ctx.changes.flush()
 
     def _pins(self, ids: list[int]) -> dict[int, dict[str, object]]:
         """Row id -> field -> pinned value, of the re-keyed rows (pinnable tables)."""
@@ -203,11 +229,3 @@ class Rekeys:
             for row_id, field, value in pins.values_list("row_id", "field", "value"):
                 found.setdefault(row_id, {})[field] = value
         return found
-
-    def _pins_follow(self, pairs: list[tuple[Row, Row]], pinned: set[int]) -> None:
-        """A pin names the sourcedId its row carries now."""
-        for old, new in pairs:
-            if old["id"] in pinned:
-                FieldPin.objects.filter(table=self.spec.name, row_id=old["id"]).update(
-                    sourced_id=new["sourced_id"]
-                )

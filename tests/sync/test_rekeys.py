@@ -17,7 +17,7 @@ from rostering.models import (
 )
 from rostering.pins import field_pin
 from rostering.sync.held import held_changes_approve
-from rostering.sync.rekeys import contact_rule, folded, pairs_matched
+from rostering.sync.rekeys import contact_rule, folded, keyed, pairs_matched
 from rostering.undo import sync_run_undo
 from tests.sync.conftest import connect
 from tests.sync.helpers import pull, record
@@ -45,7 +45,7 @@ def test_a_key_only_one_old_and_one_new_row_share_pairs_them():
     new = [_contact(11, 7, " jose ", "NUNEZ"), _contact(12, 7, "Ana", "Diaz", "A@x.org"),
            _contact(13, 7, "Ana", "Diaz", "c@x.org"), _contact(14, 8, "", "", "p@x.org"),
            _contact(15, 9, "Kim", "Lee"), _contact(16, 10, "Sam", "Fox")]  # fmt: skip
-    pairs = {(o["id"], n["id"]) for o, n in pairs_matched(old, new, keys)}
+    pairs = set(pairs_matched(keyed(old, keys), keyed(new, keys)))
     # a name folded alike; a shared name told apart by the e-mail; a nameless contact by
     # its e-mail; two old contacts of one name prove nothing, nor does another student
     assert pairs == {(1, 11), (2, 12), (4, 14)}
