@@ -292,3 +292,21 @@ def test_a_teacher_whose_classes_the_rules_stop_keeping_is_not_passed_over(sandb
     assert (person.status, person.archive_reason) == (RosterStatus.ARCHIVED, RULE_ARCHIVE_REASON)
     skipped = record(run, "staff").part_counts["teachers"]["skipped_by"]
     assert skipped == {SKIP_RULE["course_codes"]: cut_before + 1}
+
+
+def test_when_the_classes_cannot_be_read_the_teachers_are_not_guessed(sandbox_sis_factory):
+    """Rules decide teachers by their classes: without the classes, the staff file says
+    why it could not be imported, and nobody is created or archived."""
+    sis = sandbox_sis_factory(students=60, seed=7)
+    connection = connect(sis)
+    SyncSettings.objects.filter(connection=connection).update(archive_missing=True)
+    pull(connection)
+    teachers = _active(Person, connection, role="teacher").count()
+    _rules(connection, grades_include=HIGH_SCHOOL)
+    sis.set_permission("master_schedule", False)
+    run = pull(connection)
+    staff = record(run, "staff")
+    assert staff.status == "error"
+    assert "only the teachers of the classes they keep" in staff.message
+    assert "Master Schedule" in staff.message
+    assert _active(Person, connection, role="teacher").count() == teachers
