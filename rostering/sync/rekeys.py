@@ -28,8 +28,10 @@ the change log notes a RELINKED change (undoing the import puts the old sourcedI
 It is counted as relinked, not created, and the file's record says so. A key two rows
 share on either side proves nothing: those rows are created and archived as before.
 
-Cost: nothing unless a full import of the table both created rows and left rows unlisted;
-then one read of those rows and of the rows it created.
+Cost: nothing on a first import (the table held none of the district's rows) nor on an
+import that created no row. Otherwise the keys of the rows it creates are noted as they
+are written, and the part's end reads the stored rows of the same people (an
+enrollment's person, a contact's student) or schools (a class's), not the whole table.
 """
 
 import unicodedata
@@ -42,6 +44,7 @@ from rostering.models.changes import RosterChange
 from rostering.models.people import RosterStatus
 from rostering.models.pins import PINNABLE, FieldPin
 from rostering.sync.changes import row_diff
+from rostering.sync.known import KnownRows
 from rostering.sync.upsert import MAX_PARAMS, RUN_COLUMN, chunks, rows_delete
 
 # What stays the old row's own when it takes the new row's values.
@@ -61,6 +64,7 @@ class RekeyRule:
 
     model: type[models.Model]
     what: str  # the rows, for the record's note: "enrollments"
+    anchor: str  # the column whose stored rows may be the same (person, student, school)
     columns: tuple[str, ...]  # what the keys read
     keys: tuple[Key, ...]  # coarse first: a refined key settles what a coarse one cannot
 
@@ -96,36 +100,39 @@ def _section(row: Row) -> Hashable | None:
 
 
 def enrollment_rule(model) -> RekeyRule:
-    return RekeyRule(model, "enrollments", ("section_id", "person_id", "role"), (_enrollment,))
+    columns = ("section_id", "person_id", "role")
+    return RekeyRule(model, "enrollments", "person_id", columns, (_enrollment,))
 
 
 def contact_rule(model) -> RekeyRule:
     columns = ("student_id", "given_name", "family_name", "email")
-    return RekeyRule(model, "parent contacts", columns, (_contact_name, _contact_email))
+    return RekeyRule(model, "parent contacts", "student_id", columns,
+                     (_contact_name, _contact_email))  # fmt: skip
 
 
 def section_rule(model) -> RekeyRule:
     columns = ("school_id", "course_id", "class_code", "periods", "term_sourced_ids")
-    return RekeyRule(model, "classes", columns, (_section,))
+    return RekeyRule(model, "classes", "school_id", columns, (_section,))
 
 
-Keyed = tuple[int, tuple]  # (row id, its value of each key, None where it has none)
+# (a row's identity: its id, or a new row's key; its value of each key, None where it
+# has none): all a pairing keeps of a row (a kind switch compares hundreds of thousands).
+Keyed = tuple[Hashable, tuple]
 
 
 def keyed(rows: Iterable[Row], keys: tuple[Key, ...]) -> list[Keyed]:
-    """Each row's id and keys: all a pairing keeps of a row (a kind switch of a large
-    district compares hundreds of thousands)."""
+    """Each row's id and keys."""
     return [(row["id"], tuple(key(row) for key in keys)) for row in rows]
 
 
-def pairs_matched(old: list[Keyed], new: list[Keyed]) -> list[tuple[int, int]]:
-    """(old id, new id) of rows that share a key no other row on either side has, key
-    by key (a refined key for what a coarse one left)."""
+def pairs_matched(old: list[Keyed], new: list[Keyed]) -> list[tuple[Hashable, Hashable]]:
+    """(old, new) identities of rows that share a key no other row on either side has,
+    key by key (a refined key for what a coarse one left)."""
     found = []
     levels = len(old[0][1]) if old else 0
     for level in range(levels):
         olds, news = _by_key(old, level), _by_key(new, level)
-        taken: set[int] = set()
+        taken: set[Hashable] = set()
         for value, group in olds.items():
             other = news.get(value, ())
             if len(group) == 1 and len(other) == 1:
@@ -136,8 +143,8 @@ def pairs_matched(old: list[Keyed], new: list[Keyed]) -> list[tuple[int, int]]:
     return found
 
 
-def _by_key(rows: list[Keyed], level: int) -> dict[Hashable, list[int]]:
-    grouped: dict[Hashable, list[int]] = {}
+def _by_key(rows: list[Keyed], level: int) -> dict[Hashable, list[Hashable]]:
+    grouped: dict[Hashable, list[Hashable]] = {}
     for pk, keys in rows:
         if keys[level] is not None:
             grouped.setdefault(keys[level], []).append(pk)
@@ -145,30 +152,46 @@ def _by_key(rows: list[Keyed], level: int) -> dict[Hashable, list[int]]:
 
 
 class Rekeys:
-    """A writer's re-keys (rows.RowWriter.rekeys), applied when its full part ends."""
+    """A writer's re-keys (rows.RowWriter.rekeys): the keys of the rows it creates, noted
+    as they are written; re-keyed when its full part ends."""
 
     def __init__(self, writer, rule: RekeyRule):
         self.writer, self.rule, self.ctx = writer, rule, writer.ctx
         self.spec = writer.spec
         self.columns = ("id", *self.spec.columns)
+        self.identity = [self.spec.index(c) for c in self.spec.key_columns]
+        self.noting: bool | None = None  # decided at the first rows created
+        self.created: list[Keyed] = []  # (the new row's key columns, its keys)
+        self.anchors: set = set()
 
-    def apply(self, missing: list[tuple[int, str]]) -> list[tuple[int, str]]:
-        """Re-keys what it can among `missing` (id, sourcedId: rows the import no longer
-        lists); the rest, to be archived."""
-        if not missing or not self.writer.counts.created:
-            return missing
-        old = [row for part in chunks([pk for pk, _ in missing], MAX_PARAMS)
-               for row in self._keyed(pk__in=list(part))]  # fmt: skip
-        pairs = pairs_matched(old, self._keyed(created_run_id=self.ctx.run.pk))
-        if not pairs:
-            return missing
-        for batch in chunks(pairs, BATCH):
-            self._write(batch)
-        self.writer.counts.created -= len(pairs)
-        self.writer.counts.relinked += len(pairs)
-        self.writer.notes.append(REKEYED_NOTE.format(count=len(pairs), what=self.rule.what))
-        rekeyed = {old_id for old_id, _ in pairs}
-        return [(pk, sid) for pk, sid in missing if pk not in rekeyed]
+    def note_created(self, rows: list) -> None:
+        """Notes the keys of rows the part creates (full rows in the spec's order): none
+        in a delta import or when the table held none of the district's rows."""
+        if self.noting is None:
+            known = self.writer.known
+            self.noting = self.ctx.full and not (isinstance(known, KnownRows) and not known.keys)
+        if not self.noting:
+            return
+        columns, keys = self.spec.columns, self.rule.keys
+        for row in rows:
+            values = dict(zip(columns, row, strict=True))
+            self.created.append((tuple(row[i] for i in self.identity),
+                                 tuple(key(values) for key in keys)))  # fmt: skip
+            self.anchors.add(values[self.rule.anchor])
+
+    def apply(self, *, keep: set[str]) -> None:
+        """Re-keys the live rows not in `keep` (the import no longer lists them) that are
+        rows it created under other sourcedIds."""
+        if not self.created:
+            return
+        old = self._unlisted(keep)
+        pairs = pairs_matched(old, self.created) if old else []
+        self.created, self.anchors = [], set()
+        rekeyed = sum(self._write(batch) for batch in chunks(pairs, BATCH))
+        if rekeyed:
+            self.writer.counts.created -= rekeyed
+            self.writer.counts.relinked += rekeyed
+            self.writer.notes.append(REKEYED_NOTE.format(count=rekeyed, what=self.rule.what))
 
     def _live(self, **filters) -> models.QuerySet:
         return self.rule.model.objects.filter(
@@ -176,25 +199,44 @@ class Rekeys:
             year_archive__isnull=True, **filters,
         )  # fmt: skip
 
-    def _keyed(self, **filters) -> list[Keyed]:
-        names = ("id", *self.rule.columns)
-        rows = self._live(**filters).values_list(*names).iterator(chunk_size=BATCH)
-        return keyed((dict(zip(names, values, strict=True)) for values in rows), self.rule.keys)
+    def _unlisted(self, keep: set[str]) -> list[Keyed]:
+        """The stored rows of the same people (or schools) the import no longer lists."""
+        names = ("id", "sourced_id", *self.rule.columns)
+        found = []
+        for part in chunks(sorted(self.anchors, key=str), MAX_PARAMS):
+            rows = self._live(**{f"{self.rule.anchor}__in": part}).exclude(
+                created_run_id=self.ctx.run.pk
+            )
+            for values in rows.values_list(*names):
+                if values[1] not in keep:
+                    found.append(dict(zip(names, values, strict=True)))
+        return keyed(found, self.rule.keys)
 
-    def _full(self, ids: list[int]) -> dict[int, Row]:
-        """The rows as the ORM reads them (the same values on every database)."""
-        rows = self.rule.model.objects.filter(pk__in=ids).values_list(*self.columns)
-        return {values[0]: dict(zip(self.columns, values, strict=True)) for values in rows}
+    def _full(self, pairs: list[tuple[int, tuple]]) -> tuple[dict[int, Row], dict[tuple, Row]]:
+        """The old rows by id and the new ones by key, as the ORM reads them (the same
+        values on every database)."""
+        model, columns = self.rule.model, self.columns
+        olds = model.objects.filter(pk__in=[o for o, _ in pairs]).values_list(*columns)
+        created = self._live(created_run_id=self.ctx.run.pk)
+        news = created.filter(sourced_id__in={n[0] for _, n in pairs}).values_list(*columns)
+        key_of = [columns.index(c) for c in self.spec.key_columns]
+        return (
+            {values[0]: dict(zip(columns, values, strict=True)) for values in olds},
+            {tuple(values[i] for i in key_of): dict(zip(columns, values, strict=True))
+             for values in news},
+        )  # fmt: skip
 
-    def _write(self, pairs: list[tuple[int, int]]) -> None:
-        """One batch: the new rows dropped, the old ones given their sourcedIds and values."""
+    def _write(self, pairs: list[tuple[int, tuple]]) -> int:
+        """One batch: the new rows dropped, the old ones given their sourcedIds and values;
+        how many."""
         spec, ctx = self.spec, self.ctx
-        olds, news = self._full([o for o, _ in pairs]), self._full([n for _, n in pairs])
-        rows_delete(table=spec.table, column="id", values=list(news))
+        olds, news = self._full(pairs)
+        pairs = [(o, n) for o, n in pairs if o in olds and n in news]
+        rows_delete(table=spec.table, column="id", values=[news[n]["id"] for _, n in pairs])
         pins = self._pins(list(olds))
         written = []
-        for old_id, new_id in pairs:
-            old, new = olds[old_id], news[new_id]
+        for old_id, new_key in pairs:
+            old, new = olds[old_id], news[new_key]
             row = {**new, "id": old_id, **{c: old[c] for c in KEPT}, "updated_at": ctx.now}
             for field, value in pins.get(old_id, {}).items():
                 row[field], row["sis_digest"] = value, ""
@@ -206,18 +248,18 @@ class Rekeys:
                 sourced_id=new["sourced_id"], action=RosterChange.Action.RELINKED,
                 before=before, after=after, before_hash=old["content_hash"],
             )  # fmt: skip
+            if old_id in pins:  # a pin names the sourcedId its row carries now
+                FieldPin.objects.filter(table=spec.name, row_id=old_id).update(
+                    sourced_id=new["sourced_id"]
+                )
         with_id = replace(spec, columns=self.columns)
         update = [c for c in spec.columns if c not in KEPT]
         ctx.backend.rows_upsert(
             table=spec.table, columns=self.columns, conflict=("id",),
             rows=ctx.backend.prepared(with_id, written), update=update,
         )  # fmt: skip
-        for old_id, new_id in pairs:
-            if old_id in pins:  # a pin names the sourcedId its row carries now
-                FieldPin.objects.filter(table=spec.name, row_id=old_id).update(
-                    sourced_id=news[new_id]["sourced_id"]
-                )
         ctx.changes.flush()
+        return len(pairs)
 
     def _pins(self, ids: list[int]) -> dict[int, dict[str, object]]:
         """Row id -> field -> pinned value, of the re-keyed rows (pinnable tables)."""

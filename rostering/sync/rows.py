@@ -353,6 +353,8 @@ class RowWriter:
         # This writer alone writes its table in this run, and `seen` stops a key from
         # coming twice: rows not found are certainly new.
         self.backend.insert_new(self.spec, creates)
+        if self.rekeys is not None and creates:
+            self.rekeys.note_created(creates)
         self.backend.upsert(self.spec, writes)
         for ref, index in self.linked_index:
             pick = itemgetter(index)
@@ -403,18 +405,17 @@ class RowWriter:
         return kept | self.also_keep() if self.also_keep is not None else kept
 
     def leavers_archive(self) -> None:
-        """Archives what the SIS no longer lists (a full run) or marked to be deleted;
-        in a full run, what it lists under a new sourcedId is re-keyed first."""
-        archiving = self.archive and self.ctx.settings.archive_missing
-        if self.ctx.full and (archiving or (self.rekeys is not None and self.counts.created)):
-            missing = self.safeguard.missing(keep=self.archive_keep())
-            if self.rekeys is not None:
-                missing = self.rekeys.apply(missing)
-            if archiving:
-                self.safeguard.archive_rows(missing)
-        elif archiving and self.leavers:
+        """Archives what the SIS no longer lists (a full run) or marked to be deleted; in a
+        full run, rows it lists under new sourcedIds are re-keyed first (rekeys.py)."""
+        if self.rekeys is not None and self.ctx.full:
+            self.rekeys.apply(keep=self.archive_keep())
+        if not (self.archive and self.ctx.settings.archive_missing):
+            return
+        if self.ctx.full:
+            self.safeguard.archive_missing(keep=self.archive_keep())
+        elif self.leavers:
             self.safeguard.archive_listed(self.leavers)
-        if archiving and self.rule_cut:  # listed, left out by the rules: weighed on their own
+        if self.rule_cut:  # listed by the SIS, left out by the rules: weighed on their own
             self.safeguard.archive_listed(self.rule_cut, reason=RULE_ARCHIVE_REASON)
 
 

@@ -195,20 +195,13 @@ class Safeguard:
             self.counts.updated += len(self.pending)
         self.pending, self.links = [], {}
 
-    def missing(self, *, keep: set[str]) -> list[tuple[int, str]]:
-        """(id, sourcedId) of the active rows whose sourcedId is not in `keep`."""
+    def archive_missing(self, *, keep: set[str]) -> None:
+        """Archives active rows whose sourcedId is not in `keep` (a full feed)."""
         where, params = self._scope_sql()
         with db.cursor() as cursor:
             cursor.execute(f"SELECT id, sourced_id FROM {self.spec.table} WHERE {where}", params)
-            return [(pk, sid) for pk, sid in cursor.fetchall() if sid not in keep]
-
-    def archive_missing(self, *, keep: set[str]) -> None:
-        """Archives active rows whose sourcedId is not in `keep` (a full feed)."""
-        self.archive_rows(self.missing(keep=keep))
-
-    def archive_rows(self, rows: list[tuple[int, str]]) -> None:
-        """Archives these (id, sourcedId) rows the SIS no longer lists."""
-        self._archive(rows)
+            missing = [(pk, sid) for pk, sid in cursor.fetchall() if sid not in keep]
+        self._archive(missing)
 
     def archive_listed(self, sourced_ids: set[str], *, reason: str | None = None) -> None:
         """Archives the active rows the SIS marked to be deleted (or, with `reason`,

@@ -20,7 +20,7 @@ from rostering.sync.held import held_changes_approve
 from rostering.sync.rekeys import contact_rule, folded, keyed, pairs_matched
 from rostering.undo import sync_run_undo
 from tests.sync.conftest import connect
-from tests.sync.helpers import pull, record
+from tests.sync.helpers import pull, pull_capturing, record
 from tests.sync.test_undo import _snapshot
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +165,19 @@ def test_undoing_a_kind_switch_puts_the_old_sourced_ids_back(sandbox_sis_factory
     sync_run_undo(run=run, actor=None)
 
     assert _snapshot() == before
+
+
+def _rekey_reads(queries) -> list[str]:
+    """The reads of stored rows a re-key compares with (rows not created by the run)."""
+    return [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "NOT (" in q["sql"]
+            and '"created_run_id"' in q["sql"]]  # fmt: skip
+
+
+def test_re_keys_read_nothing_on_a_first_import_or_one_that_creates_nothing(sis, connection):
+    _settings(connection)
+    assert not _rekey_reads(pull_capturing(connection)[1])  # the table held nothing before
+    assert not _rekey_reads(pull_capturing(connection)[1])  # nothing created
+    sis.mutate(8)  # newcomers: their enrollments and contacts are new rows
+    reads = _rekey_reads(pull_capturing(connection)[1])
+    # the stored rows of the newcomers alone (by person, by student), not whole tables
+    assert len(reads) == 2 and all('"person_id" IN' in r or '"student_id" IN' in r for r in reads)
