@@ -251,7 +251,7 @@ class AeriesApi:
         """Who a contact row is: with `aeries_ids`, a younger sibling's first contact is the
         parent the siblings share (OneRoster's one PAT_ row), so Aeries' contact record of
         that sibling carries the shared parent's names, e-mail and phone."""
-        ids = self.store.ids
+        ids = getattr(self.store, "ids", None)  # (a past year's frozen database has none)
         shared = ids.shared.get(contact.sourced_id) if isinstance(ids, shapes.AeriesIds) else None
         parent = g.people.get(shared) if shared else None
         return replace(parent, sequence=contact.sequence) if parent is not None else contact
