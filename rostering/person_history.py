@@ -16,6 +16,7 @@ ACTION_WORDS = {
     RosterChange.Action.UPDATED: "changed",
     RosterChange.Action.ARCHIVED: "archived",
     RosterChange.Action.RESTORED: "restored",
+    RosterChange.Action.RELINKED: "relinked to a new sourcedId",
 }
 
 

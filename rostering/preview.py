@@ -34,7 +34,7 @@ FILE_CREATES = {
     ],
     ImportRecord.Kind.ENROLLMENTS: [("enrollment", Enrollment, ())],
 }
-ACTION_ORDER = ["created", "updated", "restored", "archived"]
+ACTION_ORDER = ["created", "updated", "relinked", "restored", "archived"]
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,8 @@ class RulesPreview:
     files: list[PreviewFile]
     # rule skip reason -> rows it would skip, over every file
     rule_skips: dict[str, int]
+    # teachers it would leave out (they teach no class the rules keep): among rule_skips
+    teacher_skips: int = 0
 
     def total(self, *names: str) -> int:
         return sum(record[name] for record in self.report.records for name in names)
@@ -131,13 +133,16 @@ class RulesPreview:
         }
 
 
-def _inspect(*, run: SyncRun) -> tuple[list[PreviewFile], dict[str, int]]:
+def _inspect(*, run: SyncRun) -> tuple[list[PreviewFile], dict[str, int], int]:
     skips: dict[str, int] = {}
-    for reasons in run.records.values_list("skipped_reasons", flat=True):
+    teachers = 0
+    for reasons, parts in run.records.values_list("skipped_reasons", "part_counts"):
         for reason, count in (reasons or {}).items():
             if reason in SKIP_RULE_LABELS:
                 skips[reason] = skips.get(reason, 0) + count
-    return preview_files(run=run), skips
+        skipped_by = (parts or {}).get("teachers", {}).get("skipped_by", {})
+        teachers += sum(n for reason, n in skipped_by.items() if reason in SKIP_RULE_LABELS)
+    return preview_files(run=run), skips, teachers
 
 
 def sync_rules_preview(
@@ -153,10 +158,10 @@ def sync_rules_preview(
             setattr(rules, name, value)
         rules.save()
 
-    report, (files, skips) = sync_run_preview_changes(
+    report, (files, skips, teachers) = sync_run_preview_changes(
         connection=connection, actor=actor, prepare=prepare, inspect=_inspect
     )
-    return RulesPreview(report, files, skips)
+    return RulesPreview(report, files, skips, teachers)
 
 
 def name_format_get(*, connection: Connection) -> NameFormat:

@@ -167,14 +167,16 @@ def _revert(changes: list[RosterChange], now, result: UndoResult) -> None:
 
 def _relink_forget(change: RosterChange) -> None:
     """A relink undone: the account's former sourcedId is its own again, not an alias
-    (the one the relink made), and its pins name it."""
+    (the one the relink made), and its pins name it. A re-keyed class, enrollment or
+    contact (sync/rekeys.py) has no alias: its pins alone follow."""
     former = change.before.get("sourced_id")
     if not former:
         return
-    PersonAlias.objects.filter(
-        person_id=change.row_id, sourced_id=former, created_at__gte=change.created_at
-    ).delete()
-    FieldPin.objects.filter(table="person", row_id=change.row_id).update(sourced_id=former)
+    if change.table == "person":
+        PersonAlias.objects.filter(
+            person_id=change.row_id, sourced_id=former, created_at__gte=change.created_at
+        ).delete()
+    FieldPin.objects.filter(table=change.table, row_id=change.row_id).update(sourced_id=former)
 
 
 def _school_links_refresh(person_ids: set[int]) -> None:

@@ -1,6 +1,7 @@
 """Aeries native API v5 under `{base}api/v5/`, authenticated by the AERIES-CERT header."""
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from sandbox import native_records as nr
 from sandbox import shapes
@@ -193,6 +194,7 @@ class AeriesApi:
 
     def student(self, g: Groups, person) -> dict:
         first = g.people.get(person.contact_ids[0]) if person.contact_ids else None
+        first = self.contact_person(g, first) if first is not None else None
         row = nr.student_native(person, first.email if first else "")
         return (
             shapes.dirty_native_student(person, row) if self.switches.behaviours.dirty_text else row
@@ -234,7 +236,7 @@ class AeriesApi:
 
         def make(g: Groups) -> list[dict]:
             rows = [
-                (c, nr.contact_native(c, g.people[c.student_id],
+                (c, nr.contact_native(self.contact_person(g, c), g.people[c.student_id],
                                       numeric=behaviours.numeric_relationships))
                 for c in g.contacts[code]
                 if not rest or c.student_id == rest[0]
@@ -244,6 +246,15 @@ class AeriesApi:
             return [row for _c, row in rows]
 
         return self.listing(request, ("contacts", code, *rest), make)
+
+    def contact_person(self, g: Groups, contact):
+        """Who a contact row is: with `aeries_ids`, a younger sibling's first contact is the
+        parent the siblings share (OneRoster's one PAT_ row), so Aeries' contact record of
+        that sibling carries the shared parent's names, e-mail and phone."""
+        ids = getattr(self.store, "ids", None)  # (a past year's frozen database has none)
+        shared = ids.shared.get(contact.sourced_id) if isinstance(ids, shapes.AeriesIds) else None
+        parent = g.people.get(shared) if shared else None
+        return replace(parent, sequence=contact.sequence) if parent is not None else contact
 
     def staff(self, request: Request, rest: list[str]) -> Response:
         def make(g: Groups) -> list[dict]:

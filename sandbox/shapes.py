@@ -11,6 +11,8 @@
 - semester_sections: a third of the secondary sections run in the fall term only, a
   third in the spring term only (OneRoster `terms`, native `Semester`); the rest, and
   elementary classes, all year.
+- old_elementary_ids: elementary classes under the ids Aeries gave them before 2019-20
+  (`990_990421`, where it now sends `990_TN_421`), their enrollments following.
 """
 
 from sandbox.model import District, Enrollment, Person, Section
@@ -29,6 +31,14 @@ _STRICT_FLAGS = frozenset({"enabledUser", "primary"})
 
 
 YEAR_LONG = "Y"
+TEACHER_CLASS = "_TN_"
+
+
+def old_elementary_id(class_id: str) -> str:
+    """An elementary class's id before Aeries' 2019-20 change: 990_TN_421 -> 990_990421
+    (other classes' ids did not change)."""
+    school, found, number = class_id.partition(TEACHER_CLASS)
+    return f"{school}_{school}{number}" if found else class_id
 
 
 def semester_of(section: Section) -> str:

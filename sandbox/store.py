@@ -6,6 +6,7 @@ lists computed once per (view, filter, sort) and cached until the data changes.
 
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -194,6 +195,8 @@ class Store:
 
     def class_record(self, section) -> dict:
         record = records.class_record(section)
+        if self.behaviours.old_elementary_ids:
+            record["sourcedId"] = shapes.old_elementary_id(section.sourced_id)
         term = shapes.semester_of(section) if self.behaviours.semester_sections else "Y"
         if term != shapes.YEAR_LONG:
             record["terms"] = [records.ref("academicSession", f"{section.school_code}_{term}")]
@@ -255,8 +258,12 @@ class Store:
         target = self["enrollments"]
         people = self.district.people
         hidden = set()
+        old_ids = self.behaviours.old_elementary_ids
         for e in enrollments:
             person = people.get(e.user_id)
+            if old_ids and shapes.TEACHER_CLASS in e.class_id:
+                class_id = shapes.old_elementary_id(e.class_id)
+                e = replace(e, class_id=class_id, sourced_id=f"{class_id}_{e.user_id}")
             record = records.enrollment_record(e)
             if self.ids is not None:
                 record = self.ids.enrollment_record(e, record, records.ref)

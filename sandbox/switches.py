@@ -55,6 +55,9 @@ class Behaviours:
     retired_schools: list[str] = field(default_factory=list)  # codes gone (404) (rebuild)
     # A third of the secondary sections run in the fall only, a third in the spring only.
     semester_sections: bool = False  # (rebuild)
+    # Elementary classes under their ids before Aeries' 2019-20 change: 990_990421, not
+    # 990_TN_421 (OneRoster; enrollments follow).
+    old_elementary_ids: bool = False  # (rebuild)
 
     REBUILD = (
         "strict_spec",
@@ -64,6 +67,7 @@ class Behaviours:
         "dirty_text",
         "retired_schools",
         "semester_sections",
+        "old_elementary_ids",
     )
 
     def update(self, values: dict) -> bool:

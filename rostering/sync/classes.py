@@ -4,6 +4,7 @@ from rostering.models.classes import AcademicSession, Course, Section
 from rostering.sync import issues
 from rostering.sync.context import RunContext
 from rostering.sync.counts import SKIP_SCHOOL_NOT_MAPPED
+from rostering.sync.rekeys import Rekeys, section_rule
 from rostering.sync.rows import RowWriter, id_map
 from rostering.sync.rules import section_rules_for
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
@@ -186,4 +187,5 @@ def section_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         ]
 
     writer = RowWriter(ctx=ctx, spec=SECTION, build=build, issues_=issues_, counts=counts)
+    writer.rekeys = Rekeys(writer, section_rule(Section))
     return writer

@@ -67,6 +67,9 @@ class RunContext:
     rules: Any = None
     rule_cut_people: dict[str, str] = field(default_factory=dict)
     rule_cut_sections: dict[str, str] = field(default_factory=dict)
+    # Who teaches a class the rules keep (sync/rule_teachers.py TeacherScope), read before
+    # the teachers when the connection has rules.
+    rule_teachers: Any = None
     # The connection's name format (rostering/naming.py NameFormats; None: the SIS's names).
     names: Any = None
     # The seed of the run's SIS row fingerprints (fingerprints.py), once computed.

@@ -12,7 +12,8 @@ from rostering.sync.counts import (
     SKIP_SCHOOL_NOT_MAPPED,
 )
 from rostering.sync.identity import aliased
-from rostering.sync.people import PERSON
+from rostering.sync.people_rows import PERSON
+from rostering.sync.rekeys import Rekeys, enrollment_rule
 from rostering.sync.relinks import relink_waiting_rows
 from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
@@ -86,4 +87,5 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         ),
     )
     writer.also_keep = lambda: relink_waiting_rows(ctx, Enrollment, "person_id")
+    writer.rekeys = Rekeys(writer, enrollment_rule(Enrollment))
     return writer

@@ -23,6 +23,7 @@ from rostering.sync.issues import (
     sis_warnings_report,
 )
 from rostering.sync.people import PERSON, PersonWriter
+from rostering.sync.rule_teachers import rule_teachers_read
 from rostering.sync.spool import spool_fetch
 from rostering.sync.upsert import TableSpec
 from sis.errors import SisError
@@ -41,6 +42,9 @@ class Part:
     writer: Callable
     optional: bool = False
     table: TableSpec | None = None  # the table its writer writes (for its fingerprints)
+    # What must be read before the part's own pages (the teachers: their classes, when
+    # the connection's sync rules cut classes; sync/rule_teachers.py).
+    before: Callable[[RunContext], None] | None = None
 
     def digests(self, ctx: RunContext) -> StoredDigests | None:
         """What a full run may pass over in this part (fingerprints.py)."""
@@ -50,13 +54,23 @@ class Part:
         """The part's pages from the SIS, passing over the rows of `stored`."""
         since = ctx.since if not ctx.full else None
         if stored is None:
-            return ctx.client.iter_pages(self.entity, since=since)
-        return ctx.client.iter_pages(self.entity, since=since, known=stored.known())
+            pages = ctx.client.iter_pages(self.entity, since=since)
+        else:
+            pages = ctx.client.iter_pages(self.entity, since=since, known=stored.known())
+        return pages if self.before is None else _after(self.before, ctx, pages)
+
+
+def _after(before: Callable[[RunContext], None], ctx: RunContext, pages) -> Iterator[SisPage]:
+    """The pages, once `before` has read what the part needs first (a SisError there is
+    the part's: it cannot be read)."""
+    before(ctx)
+    yield from pages
 
 
 def _person_part(entity: Entity, label: str) -> Part:
     role = ENTITY_ROLE[entity].value
-    return Part(entity, label, partial(PersonWriter, role=role), table=PERSON)
+    before = rule_teachers_read if entity is Entity.TEACHERS else None
+    return Part(entity, label, partial(PersonWriter, role=role), table=PERSON, before=before)
 
 
 def file_parts(settings: SyncSettings) -> dict[str, list[Part]]:
@@ -170,6 +184,7 @@ def part_write(
                 ctx.changes.flush()
             writer.finish()
             ctx.changes.flush()
+            outcome.infos.extend(writer.notes)
     except BaseException:
         ctx.changes.discard()  # what it noted is rolled back with the part
         raise

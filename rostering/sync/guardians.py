@@ -13,7 +13,8 @@ from rostering.sync.counts import (
     SKIP_RELINK_HELD,
 )
 from rostering.sync.identity import aliased
-from rostering.sync.people import PERSON
+from rostering.sync.people_rows import PERSON
+from rostering.sync.rekeys import Rekeys, contact_rule
 from rostering.sync.relinks import relink_waiting_rows
 from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
@@ -116,5 +117,6 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         references=(Reference("student_id", PERSON.table, "student"),),
     )
     writer.also_keep = lambda: relink_waiting_rows(ctx, Guardian, "student_id")
+    writer.rekeys = Rekeys(writer, contact_rule(Guardian))
     writer.unchanged_keys = unchanged_keys
     return writer

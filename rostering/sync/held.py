@@ -36,8 +36,8 @@ from rostering.sync.classes import SECTION
 from rostering.sync.enrollments import ENROLLMENT
 from rostering.sync.guardians import GUARDIAN
 from rostering.sync.identity import person_relink
-from rostering.sync.people import PERSON
 from rostering.sync.people_links import alternative_username, school_links_replace
+from rostering.sync.people_rows import PERSON
 from rostering.sync.safeguard import ARCHIVE_REASON, CARRIED_FROM, rows_archive
 from rostering.sync.upsert import TableSpec
 

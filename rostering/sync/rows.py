@@ -27,6 +27,7 @@ from rostering.sync.fingerprints import sis_digest
 from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
+from rostering.sync.rekeys import Rekeys
 from rostering.sync.rules import RULE_ARCHIVE_REASON
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import RUN_COLUMN, TableSpec
@@ -133,6 +134,10 @@ class RowWriter:
         # Rows the connection's sync rules leave out (sync/rules.py): archived as such.
         self.rule_cut: set[str] = set()
         self.also_keep: Callable[[], set[str]] | None = None
+        # Rows a full import lists under new sourcedIds that are rows it listed before
+        # (rekeys.py; enrollments, parent contacts, classes), and what the record says.
+        self.rekeys: Rekeys | None = None
+        self.notes: list[str] = []
         self.safeguard = Safeguard(
             ctx=ctx, spec=spec, role=role, counts=counts, record=issues_.record
         )
@@ -348,6 +353,8 @@ class RowWriter:
         # This writer alone writes its table in this run, and `seen` stops a key from
         # coming twice: rows not found are certainly new.
         self.backend.insert_new(self.spec, creates)
+        if self.rekeys is not None and creates:
+            self.rekeys.note_created(creates)
         self.backend.upsert(self.spec, writes)
         for ref, index in self.linked_index:
             pick = itemgetter(index)
@@ -398,7 +405,10 @@ class RowWriter:
         return kept | self.also_keep() if self.also_keep is not None else kept
 
     def leavers_archive(self) -> None:
-        """Archives what the SIS no longer lists (a full run) or marked to be deleted."""
+        """Archives what the SIS no longer lists (a full run) or marked to be deleted; in a
+        full run, rows it lists under new sourcedIds are re-keyed first (rekeys.py)."""
+        if self.rekeys is not None and self.ctx.full:
+            self.rekeys.apply(keep=self.archive_keep())
         if not (self.archive and self.ctx.settings.archive_missing):
             return
         if self.ctx.full:

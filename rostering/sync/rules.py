@@ -12,7 +12,8 @@ term) is kept unless the rule has an include list. What each rule cuts:
   part after the school code, `F` in `994_F` — or title).
 
 A cut class takes its enrollments with it, a cut student his enrollments and contacts.
-Teachers, staff and administrators are never cut (see docs/guide.md for why).
+A teacher who teaches no class the rules keep is cut too (rule_teachers.py says how);
+staff and administrators are not tied to classes and are never cut.
 """
 
 import re
@@ -29,6 +30,10 @@ SKIP_RULE = {kind: f"rule_{kind}" for kind, _ in RULE_KINDS}
 SKIP_RULE_LABELS = {
     f"rule_{kind}": f"outside the connection's sync rules ({words})" for kind, words in RULE_KINDS
 }
+# A teacher none of whose classes the rules keep is skipped for the rule that cut them;
+# one the SIS lists no class for, for this.
+SKIP_TEACHER_NO_CLASS = "rule_no_class"
+SKIP_RULE_LABELS[SKIP_TEACHER_NO_CLASS] = "outside the connection's sync rules (teaches no class)"
 RULE_ARCHIVE_REASON = "Outside the connection's sync rules"
 
 

@@ -40,6 +40,8 @@ def test_rules_are_previewed_then_saved_as_previewed(client, manager, sandboxed)
     assert "Nothing was saved or written." in html and "Save these rules" in html
     assert "outside the connection&#x27;s sync rules (grade levels)" in html
     assert page.context["preview"].summary["skipped"] > 0
+    teachers = page.context["preview"].teacher_skips  # teachers of no high-school class
+    assert teachers > 0 and f'<strong id="teacher-skips">{teachers}</strong> teachers' in html
     assert not SyncRules.objects.exists() and not Person.objects.exists()
     assert not SyncRun.objects.exists()
     signed = page.context["signed"]
@@ -115,6 +117,9 @@ def test_the_sync_rules_command_previews_and_saves_only_when_asked(sandboxed):
     out = io.StringIO()
     call_command("sync_rules", str(sandboxed.pk), "--set", "grades_exclude=KG,01", stdout=out)
     assert "Preview (nothing written)" in out.getvalue() and "Not saved" in out.getvalue()
+    out = io.StringIO()
+    call_command("sync_rules", str(sandboxed.pk), "--set", "course_codes_include=22*", stdout=out)
+    assert "teacher(s) who teach no class these rules keep" in out.getvalue()
     assert not SyncRules.objects.exists()
     out = io.StringIO()
     call_command("sync_rules", str(sandboxed.pk), "--set", "grades_exclude=KG,01", "--save",

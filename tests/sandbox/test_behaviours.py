@@ -82,6 +82,30 @@ def test_aeries_ids_stu_tch_pat_and_parents_shared_by_siblings(sandbox_sis, clie
     assert enrollment["sourcedId"].startswith(f"{school}_{user}_")  # 894_STU_89400001_1038
 
 
+def test_old_elementary_ids_are_the_class_ids_before_aeries_2019_20_change(sandbox_sis, client):
+    def classes() -> set[str]:
+        return {c["sourcedId"] for c in client.get("classes", limit=1000).json()["classes"]}
+
+    def enrollments(class_id: str) -> set[str]:
+        found = client.get("enrollments", limit=1000, filter=f"class.sourcedId='{class_id}'")
+        return {e["sourcedId"] for e in found.json()["enrollments"]}
+
+    now = classes()
+    assert "990_TN_100" in now and "990_990100" not in now
+    enrolled = enrollments("990_TN_100")
+    sandbox_sis.set_behaviours(old_elementary_ids=True)
+    before_2019 = classes()
+    assert "990_990100" in before_2019 and not any("_TN_" in c for c in before_2019)
+    assert {c for c in now if "_TN_" not in c} <= before_2019  # secondary ids stay
+    assert len(before_2019) == len(now)
+    assert enrollments("990_990100") == {e.replace("_TN_100_", "_990100_") for e in enrolled}
+    assert enrolled and not enrollments("990_TN_100")
+    headers = {"AERIES-CERT": sandbox_sis.certificate}  # the native API builds SC_TN_TN itself
+    native = requests.get(sandbox_sis.base_url + "api/v5/schools/990/students", headers=headers,
+                          timeout=10).json()  # fmt: skip
+    assert all(s["HomeRoomTeacherNumber"] for s in native)
+
+
 def test_numeric_relationship_codes_and_the_code_table(sandbox_sis):
     sandbox_sis.set_behaviours(numeric_relationships=True)
     headers = {"AERIES-CERT": sandbox_sis.certificate}

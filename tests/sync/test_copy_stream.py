@@ -11,7 +11,7 @@ from rostering.sync import files
 from rostering.sync.classes import COURSE
 from rostering.sync.copy_stream import copy_streaming, stream_rows
 from rostering.sync.enrollments import ENROLLMENT
-from rostering.sync.people import FreshPeople
+from rostering.sync.people_rows import FreshPeople
 from rostering.sync.rows import RowWriter
 from sis.oneroster import OneRosterClient
 from sis.records import Entity, SisPage

@@ -5,6 +5,7 @@ import pytest
 
 from rostering.models import (
     Enrollment,
+    Guardian,
     HeldChange,
     Person,
     PersonAlias,
@@ -84,26 +85,46 @@ def _accounts() -> dict[tuple[str, str], int]:
 
 
 def _created_archived(run) -> dict[str, tuple[int, int]]:
-    """Accounts and classes created and archived by a run (parent contacts and enrollments
-    are links: see the note in docs/notes-issue12.md)."""
-    staff, students, classes = (record(run, kind) for kind in ("staff", "students", "classes"))
+    """Accounts, classes and their links created and archived (or held for archiving) by
+    a run."""
+    staff, students, classes, enrollments = (
+        record(run, kind) for kind in ("staff", "students", "classes", "enrollments")
+    )
     accounts = students.part_counts["students"]
+    contacts = students.part_counts["parent contacts"]
     return {
-        "staff": (staff.created, staff.archived),
-        "students": (accounts["created"], accounts["archived"]),
-        "classes": (classes.created, classes.archived),
+        "staff": (staff.created, staff.archived + staff.held_archives),
+        "students": (accounts["created"], accounts["archived"] + accounts["held_archives"]),
+        "parent contacts": (contacts["created"], contacts["archived"] + contacts["held_archives"]),
+        "classes": (classes.created, classes.archived + classes.held_archives),
+        "enrollments": (enrollments.created, enrollments.archived + enrollments.held_archives),
+    }
+
+
+def _links() -> dict[tuple, int]:
+    """Each active enrollment (class, person, role) and parent contact (student, name) ->
+    its row id: what a re-key keeps."""
+    enrollments = Enrollment.objects.filter(status=RosterStatus.ACTIVE).values_list(
+        "section_id", "person_id", "role", "pk"
+    )
+    contacts = Guardian.objects.filter(status=RosterStatus.ACTIVE).values_list(
+        "student_id", "given_name", "family_name", "pk"
+    )
+    return {(*key,): pk for *key, pk in enrollments} | {
+        ("contact", *key): pk for *key, pk in contacts
     }
 
 
 @pytest.mark.parametrize("automatic", [True, False], ids=["relinked at once", "held, approved"])
 def test_switching_the_connection_s_kind_and_back_re_keys_nobody(sandbox_sis_factory, automatic):
     sis = sandbox_sis_factory(students=60, seed=7, clean=True, behaviours={"aeries_ids": True})
-    connection = connect(sis)  # OneRoster: STU_<id>, TCH_<id>
+    connection = connect(sis)  # OneRoster: STU_<id>, TCH_<id>, PAT_<n>
     _archive_and_update(connection, relink_automatically=automatic)
     pull(connection)
-    accounts = _accounts()
+    accounts, links = _accounts(), _links()
     assert all(aeries_id for _role, aeries_id in accounts)  # everyone has Aeries' own id
     sourced_ids = dict(Person.objects.values_list("pk", "sourced_id"))
+    enrollment_ids = dict(Enrollment.objects.values_list("pk", "sourced_id"))
 
     for kind in ("aeries_api", "oneroster"):  # the native API (plain Student IDs), and back
         connection.kind = kind
@@ -114,16 +135,30 @@ def test_switching_the_connection_s_kind_and_back_re_keys_nobody(sandbox_sis_fac
         # there: matched on Aeries' ids; back: the former sourcedIds are known aliases
         expected = 60 if kind == "aeries_api" else 0
         assert relinks["relinked" if automatic else "held_relinks"] == expected, kind
-        if not automatic:
+        # enrollments and contacts under their new ids are the ones stored (re-keyed); a
+        # held relink's keep theirs until the import after the approval
+        assert record(run, "enrollments").relinked > 0, kind
+        if automatic:
+            assert record(run, "students").part_counts["parent contacts"]["relinked"] > 0
+            assert "re-keyed" in record(run, "enrollments").message
+        else:
             for file in run.records.filter(held_relinks__gt=0):
                 held_changes_approve(record=file, actor=None)
+            after = pull(connection)  # brings in the links under the approved sourcedIds
+            assert set(_created_archived(after).values()) == {(0, 0)}, (kind, "after approval")
         assert _accounts() == accounts, kind  # the same accounts, nobody new
+        assert _links() == links, kind  # the same enrollments and contacts, re-keyed
         assert not Person.objects.filter(status=RosterStatus.ARCHIVED).exists(), kind
+        assert not Enrollment.objects.filter(status=RosterStatus.ARCHIVED).exists(), kind
+        assert not Guardian.objects.filter(status=RosterStatus.ARCHIVED).exists(), kind
+        assert not HeldChange.objects.filter(kind="archive").exists(), kind
         # the native API's sourcedId; going back, the OneRoster one is its known alias
         assert Person.objects.get(pk=accounts[("student", "100020")]).sourced_id == "100020"
     aliases = dict(PersonAlias.objects.values_list("sourced_id", "person_id"))
     assert all(aliases.get(sid, pk) == pk for pk, sid in sourced_ids.items())
     assert aliases["STU_100020"] == accounts[("student", "100020")]
+    # back on OneRoster, the enrollments carry their OneRoster sourcedIds again
+    assert dict(Enrollment.objects.values_list("pk", "sourced_id")) == enrollment_ids
 
 
 def test_two_people_sharing_an_id_are_two_accounts(sandbox_sis_factory):

@@ -1,7 +1,8 @@
 """Sync rules (rostering/sync/rules.py) evaluated in the import, against the sandbox over
 HTTP: each kind of rule skips exactly the students and classes it leaves out, with the
-rule named, and their enrollments; a change of rules is previewed, and its archives go
-through the safeguard."""
+rule named, and their enrollments, and the teachers who teach none of the classes it
+keeps (rule_teachers.py); a change of rules is previewed, and its archives go through the
+safeguard."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -72,10 +73,26 @@ def test_a_grade_rule_imports_only_the_students_of_those_grades(sis, connection)
         "person__sourced_id", flat=True
     )
     assert set(students_enrolled) <= kept
-    # Teachers are never cut by rules.
-    assert _active(Person, connection, role="teacher").count() == (
-        _active(Person, oracle, role="teacher").count()
+    # Teachers go with their classes: those who teach a high-school class stay.
+    teachers = set(_active(Person, connection, role="teacher").values_list("sourced_id",
+                                                                           flat=True))  # fmt: skip
+    assert teachers == _teachers_of(oracle, lambda grades: not grades or set(grades) & set(
+        HIGH_SCHOOL))  # fmt: skip
+    staff = record(run, "staff").part_counts
+    all_teachers = _active(Person, oracle, role="teacher").count()
+    assert sum(staff["teachers"]["skipped_by"].values()) == all_teachers - len(teachers) > 0
+    for role in ("staff", "administrator"):  # not tied to classes: never cut
+        assert _active(Person, connection, role=role).count() == (
+            _active(Person, oracle, role=role).count()
+        )
+
+
+def _teachers_of(oracle, keeps) -> set[str]:
+    """The teachers of the oracle's classes whose grades `keeps`."""
+    rows = _active(Enrollment, oracle, role="teacher").values_list(
+        "person__sourced_id", "section__grades"
     )
+    return {teacher for teacher, grades in rows if keeps(grades)}
 
 
 def test_course_code_subject_and_term_rules_cut_classes_and_their_enrollments(sis, connection):
@@ -190,3 +207,106 @@ def test_a_term_rule_cuts_the_one_term_classes_of_the_other_term(sandbox_sis_fac
     assert record(run, "classes").skipped_reasons[SKIP_RULE["terms"]] == len(by_term["S"])
     assert not _active(Enrollment, connection, section__sourced_id__in=by_term["S"]).exists()
     assert _active(Enrollment, connection, section__sourced_id__in=by_term["F"]).exists()
+
+
+def _math_teachers(oracle) -> set[str]:
+    rows = _active(Enrollment, oracle, role="teacher").values_list(
+        "person__sourced_id", "section__course__course_code"
+    )
+    return {teacher for teacher, code in rows if code and code.startswith("22")}
+
+
+@pytest.mark.parametrize("kind", [Connection.Kind.ONEROSTER, Connection.Kind.AERIES_API])
+def test_teachers_who_teach_no_class_the_rules_keep_are_cut(sandbox_sis_factory, kind):
+    sis = sandbox_sis_factory(students=200, seed=7)
+    oracle = connect(sis, district=DistrictFactory(name="Oracle district"), kind=kind)
+    pull(oracle)
+    math = _math_teachers(oracle)
+    others = set(_active(Person, oracle, role="teacher").values_list("sourced_id", flat=True))
+    others -= math
+    assert math and others
+    connection = connect(sis, kind=kind)
+    SyncSettings.objects.filter(connection=connection).update(archive_missing=True)
+    pull(connection)  # every teacher, before the rule
+    values = {"course_codes_include": ["22*"]}
+
+    preview = sync_rules_preview(connection=connection, values=values, actor=None)
+    assert preview.teacher_skips == len(others)  # the preview shows the teachers it cuts
+    staff_file = next(f for f in preview.files if f.kind == "staff")
+    assert staff_file.held is not None or any(
+        item.action == "archived" and item.table == "person" for item in staff_file.lists
+    )
+    assert _active(Person, connection, role="teacher").count() == len(math | others)
+
+    _rules(connection, **values)
+    run = pull(connection)
+    staff = record(run, "staff")
+    teachers_part = staff.part_counts["teachers"]
+    assert teachers_part["skipped_by"] == {SKIP_RULE["course_codes"]: len(others)}
+    assert teachers_part["created"] == 0
+    for file in run.records.filter(held_archives__gt=0):  # the safeguard held most of them
+        held_changes_approve(record=file, actor=None)
+    kept = set(_active(Person, connection, role="teacher").values_list("sourced_id", flat=True))
+    assert kept == math
+    cut = Person.objects.filter(district=connection.district, sourced_id__in=others)
+    assert set(cut.values_list("status", "archive_reason")) == {
+        (RosterStatus.ARCHIVED, RULE_ARCHIVE_REASON)
+    }
+    teaching = _active(Enrollment, connection, role="teacher", section__status="active")
+    assert set(teaching.values_list("person__sourced_id", flat=True)) == math
+
+    new_district = connect(sis, district=DistrictFactory(name="New district"), kind=kind)
+    _rules(new_district, **values)
+    first = pull(new_district)  # outside the rules: never created
+    assert set(_active(Person, new_district, role="teacher").values_list(
+        "sourced_id", flat=True)) == math  # fmt: skip
+    assert record(first, "staff").part_counts["teachers"]["created"] == len(math)
+
+
+def test_a_teacher_whose_classes_the_rules_stop_keeping_is_not_passed_over(sandbox_sis_factory):
+    """His row is the same (its fingerprint stored), the rules are the same: only his
+    classes changed. The rules decide on his classes, so his row is looked at again."""
+    sis = sandbox_sis_factory(students=200, seed=7)
+    connection = connect(sis)
+    SyncSettings.objects.filter(connection=connection).update(archive_missing=True)
+    _rules(connection, course_codes_include=["22*"])
+    pull(connection)
+    before = record(pull(connection), "staff")  # every row stored with its fingerprint
+    assert before.part_counts["teachers"]["unchanged"] > 0
+    cut_before = before.part_counts["teachers"]["skipped_by"][SKIP_RULE["course_codes"]]
+    math_sections = {s.sourced_id for s in sis.district.sections
+                     if s.course_number.startswith("22")}  # fmt: skip
+    math = sorted({e.user_id for e in sis.district.enrollments
+                   if e.role == "teacher" and e.class_id in math_sections})  # fmt: skip
+    stored = Person.objects.filter(sourced_id__in=math)
+    digests = dict(stored.values_list("sourced_id", "sis_digest"))
+    teacher = next(t for t in math if digests[t])  # a row the next pull would pass over
+    other = next(t for t in math if t != teacher)
+    with sis.store.lock:  # his math classes go to another math teacher; his row stays
+        for e in sis.district.enrollments:
+            if e.user_id == teacher and e.class_id in math_sections:
+                e.user_id, e.sourced_id = other, f"{e.class_id}_{other}"
+        sis.store.build()
+    run = pull(connection)
+    person = Person.objects.get(district=connection.district, sourced_id=teacher)
+    assert (person.status, person.archive_reason) == (RosterStatus.ARCHIVED, RULE_ARCHIVE_REASON)
+    skipped = record(run, "staff").part_counts["teachers"]["skipped_by"]
+    assert skipped == {SKIP_RULE["course_codes"]: cut_before + 1}
+
+
+def test_when_the_classes_cannot_be_read_the_teachers_are_not_guessed(sandbox_sis_factory):
+    """Rules decide teachers by their classes: without the classes, the staff file says
+    why it could not be imported, and nobody is created or archived."""
+    sis = sandbox_sis_factory(students=60, seed=7)
+    connection = connect(sis)
+    SyncSettings.objects.filter(connection=connection).update(archive_missing=True)
+    pull(connection)
+    teachers = _active(Person, connection, role="teacher").count()
+    _rules(connection, grades_include=HIGH_SCHOOL)
+    sis.set_permission("master_schedule", False)
+    run = pull(connection)
+    staff = record(run, "staff")
+    assert staff.status == "error"
+    assert "only the teachers of the classes they keep" in staff.message
+    assert "Master Schedule" in staff.message
+    assert _active(Person, connection, role="teacher").count() == teachers

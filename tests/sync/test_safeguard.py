@@ -4,7 +4,7 @@ import pytest
 
 from rostering.models import HeldChange, ImportRecord, Person, RosterStatus
 from rostering.sync.counts import Counts
-from rostering.sync.people import PERSON
+from rostering.sync.people_rows import PERSON
 from rostering.sync.safeguard import MIN_HELD_CHANGES, Safeguard, limit_exceeded
 from tests.factories import PersonFactory
 

@@ -56,3 +56,8 @@ class Command(BaseCommand):
         )
         for reason, count in preview.rule_skips.items():
             self.stdout.write(f"  {count} {SKIP_RULE_LABELS[reason]}")
+        if preview.teacher_skips:
+            self.stdout.write(
+                f"  among them {preview.teacher_skips} teacher(s) who teach no class these "
+                "rules keep"
+            )
