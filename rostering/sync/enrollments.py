@@ -19,6 +19,8 @@ from rostering.sync.rows import Reference, RowWriter, id_map
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
 from sis.records import ONEROSTER_PERSON_ROLES, SisEnrollment
 
+CUT_BATCH = 5_000  # ids per look-up of the links of rows the rules cut
+
 ENROLLMENT = TableSpec(
     name="enrollment",
     table=Enrollment._meta.db_table,
@@ -37,6 +39,31 @@ ENROLLMENT = TableSpec(
 )
 
 
+def _links_of_cut_rows(ctx: RunContext, sections: dict, people: dict):
+    """The stored live enrollments of classes and people the rules cut in this run: the
+    SIS may send them unchanged, yet they must be converted (then skipped and archived as
+    the rules say). Read once, on first use, when the classes and people are decided."""
+    found: list[set[str]] = []
+
+    def rows() -> set[str]:
+        if not found:
+            live = Enrollment.objects.filter(district_id=ctx.district_id, status="active",
+                                             year_archive__isnull=True)  # fmt: skip
+            cut = {
+                "section_id": [sections[s] for s in ctx.rule_cut_sections if s in sections],
+                "person_id": [people[p] for p in ctx.rule_cut_people if p in people],
+            }
+            ids: set[str] = set()
+            for column, pks in cut.items():
+                for start in range(0, len(pks), CUT_BATCH):
+                    batch = live.filter(**{f"{column}__in": pks[start : start + CUT_BATCH]})
+                    ids.update(batch.values_list("sourced_id", flat=True))
+            found.append(ids)
+        return found[0]
+
+    return rows
+
+
 def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     sections = id_map(table=SECTION.table, district_id=ctx.district_id, where=SECTION.live_sql)
     people = aliased(id_map(table=PERSON.table, district_id=ctx.district_id), ctx.aliases)
@@ -51,6 +78,7 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         if (cut_sections or cut_people) and (
             reason := cut_sections.get(e.class_sourced_id) or cut_people.get(e.user_sourced_id)
         ):
+            writer.rule_cut.add(e.sourced_id)  # archived if stored, as the rules say
             return skip(reason)  # its class or person is outside the connection's rules
         section = sections.get(e.class_sourced_id)
         if section is None:
@@ -87,5 +115,6 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         ),
     )
     writer.also_keep = lambda: relink_waiting_rows(ctx, Enrollment, "person_id")
+    writer.convert_always = _links_of_cut_rows(ctx, sections, people)
     writer.rekeys = Rekeys(writer, enrollment_rule(Enrollment))
     return writer

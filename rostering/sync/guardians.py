@@ -95,6 +95,9 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
             return []
         ids = [s for s in (student_of(c, sid) for sid in linked) if s is not None]
         if not ids:
+            cut = ctx.rule_cut_people
+            if cut and all(sid in cut for sid in linked):  # every student of theirs is cut
+                writer.rule_cut.add(c.sourced_id)  # (a row shared with a kept student stays)
             return []
         email = email_of(c)
         return [
@@ -105,6 +108,10 @@ def guardian_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
 
     def unchanged_keys(item) -> set[tuple] | None:
         """The keys of an unchanged contact's rows (None: it names a student not found)."""
+        if ctx.rule_cut_people and not ctx.rule_cut_people.keys().isdisjoint(
+            item.student_sourced_ids
+        ):
+            return None  # a student of theirs is cut by the rules: converted, then decided
         ids = [students.get(sid) for sid in item.student_sourced_ids]
         return None if not ids or None in ids else {(item.sourced_id, pk) for pk in ids}
 

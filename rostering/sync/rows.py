@@ -134,6 +134,9 @@ class RowWriter:
         # Rows the connection's sync rules leave out (sync/rules.py): archived as such.
         self.rule_cut: set[str] = set()
         self.also_keep: Callable[[], set[str]] | None = None
+        # Stored rows the run must convert even when the SIS sends them unchanged: their
+        # outcome depends on another row's (a link whose class or person a rule now cuts).
+        self.convert_always: Callable[[], set[str]] | None = None
         # Rows a full import lists under new sourcedIds that are rows it listed before
         # (rekeys.py; enrollments, parent contacts, classes), and what the record says.
         self.rekeys: Rekeys | None = None
@@ -222,6 +225,8 @@ class RowWriter:
         SIS's value is noted)."""
         sid = item.sourced_id
         if sid in self.seen_ids or (self.pins and sid in self.pins):
+            return False
+        if self.convert_always is not None and sid in self.convert_always():
             return False
         if self.unchanged_keys is not None:
             keys = self.unchanged_keys(item)

@@ -11,6 +11,7 @@ from audit.models import AuditEvent
 from connections.models import Connection
 from rostering.models import (
     Enrollment,
+    Guardian,
     HeldChange,
     Person,
     RosterStatus,
@@ -149,11 +150,16 @@ def test_a_change_of_rules_is_previewed_then_its_archives_are_held(sis, connecti
     held = HeldChange.objects.filter(record=students, kind=HeldChange.Kind.ARCHIVE)
     assert students.held_archives == held.count() > 0
     assert all(c.payload["reason"] == RULE_ARCHIVE_REASON for c in held)
+    # The students' file holds their parent contacts too: those of cut students go along.
+    assert held.filter(table="guardian").exists()
     held_changes_approve(record=students, actor=None)
     archived = Person.objects.filter(district=connection.district, role="student",
                                      status=RosterStatus.ARCHIVED)  # fmt: skip
-    assert archived.count() == held.count()
+    assert archived.count() == held.filter(table="person").count()
     assert set(archived.values_list("archive_reason", flat=True)) == {RULE_ARCHIVE_REASON}
+    contacts = Guardian.objects.filter(district=connection.district, status=RosterStatus.ARCHIVED)
+    assert contacts.count() == held.filter(table="guardian").count()
+    assert not contacts.filter(student__status=RosterStatus.ACTIVE).exists()
 
 
 def test_rules_are_validated_and_audited(connection):
@@ -310,3 +316,37 @@ def test_when_the_classes_cannot_be_read_the_teachers_are_not_guessed(sandbox_si
     assert "only the teachers of the classes they keep" in staff.message
     assert "Master Schedule" in staff.message
     assert _active(Person, connection, role="teacher").count() == teachers
+
+
+def test_what_the_rules_cut_takes_its_enrollments_and_contacts_along(sis, connection):
+    """A student the rules now cut (Aeries moved them to grade 8) is archived with their
+    enrollments and parent contacts, though the SIS sends those unchanged (the pull would
+    pass over them); a class a course rule cuts, with its enrollments."""
+    SyncSettings.objects.filter(connection=connection).update(
+        archive_missing=True, archive_threshold_pct=100
+    )
+    _rules(connection, grades_include=HIGH_SCHOOL)
+    pull(connection)
+    pull(connection)  # every row's fingerprint stored: unchanged rows are passed over
+    student = next(p for p in sis.district.people.values()
+                   if p.role == "student" and p.grade == 9 and p.status == "active")  # fmt: skip
+    stored = Person.objects.get(district=connection.district, sourced_id=student.sourced_id)
+    assert _active(Enrollment, connection, person=stored).exists()
+    assert _active(Guardian, connection, student=stored).exists()
+
+    student.grade, student.grade_label = 8, ""  # their enrollments and contacts unchanged
+    with sis.store.lock:
+        sis.store.people_put([student])
+        sis.store.bump()
+    pull(connection)
+    stored.refresh_from_db()
+    assert (stored.status, stored.archive_reason) == (RosterStatus.ARCHIVED, RULE_ARCHIVE_REASON)
+    for model, link in ((Enrollment, "person"), (Guardian, "student")):
+        rows = model.objects.filter(**{link: stored})
+        assert rows.exists() and not rows.filter(status=RosterStatus.ACTIVE).exists()
+
+    _rules(connection, grades_include=HIGH_SCHOOL, course_codes_include=["22*"])
+    pull(connection)
+    cut = Section.objects.filter(district=connection.district, status=RosterStatus.ARCHIVED)
+    assert cut.exists()
+    assert not Enrollment.objects.filter(section__in=cut, status=RosterStatus.ACTIVE).exists()
