@@ -10,12 +10,12 @@ from django.utils.html import format_html
 from rostering.access import request_district_access
 from rostering.admin.base import DistrictScopedAdmin
 from rostering.admin.changes import CreatedRunFilter, RolesFilter
+from rostering.admin.lists import DistrictFilter, fixed_choices
 from rostering.admin.merge import MergeAdminMixin
 from rostering.admin.pins import PinsAdminMixin
 from rostering.models import (
     AcademicSession,
     Course,
-    District,
     Enrollment,
     Guardian,
     Person,
@@ -26,7 +26,12 @@ from rostering.models import (
 from rostering.person_history import person_history
 from rostering.roster_labels import aeries_id, id_label
 from rostering.times import when_words
+from sis.records import ONEROSTER_CONTACT_ROLES
 
+# The values the SIS readers store (sis/): the filters list them, reading no table.
+CLASS_TYPES = ("homeroom", "scheduled")
+ENROLLMENT_ROLES = ("student", "teacher", "aide", "administrator", "proctor")
+SESSION_TYPES = ("schoolYear", "semester", "term", "gradingPeriod")
 PEOPLE_TITLE = "People rostered from the SIS"
 SSO_NOTE = (
     "Accounts imported from Aeries get a random password nobody knows: people sign in with "
@@ -61,22 +66,6 @@ class SchoolFilter(admin.SimpleListFilter):
 
 class PersonSchoolFilter(SchoolFilter):
     lookup = "schools"
-
-
-class DistrictFilter(admin.SimpleListFilter):
-    """Vendor support's lists span districts: same-named people of two districts."""
-
-    title = "district"
-    parameter_name = "district"
-
-    def lookups(self, request, model_admin):
-        if request_district_access(request).readable is not None:
-            return []  # members see their own districts only
-        return [(str(pk), name) for pk, name in District.objects.values_list("pk", "name")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(district_id=int(value)) if value and value.isdigit() else queryset
 
 
 class SchoolYearFilter(admin.SimpleListFilter):
@@ -215,7 +204,12 @@ class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
 @admin.register(Guardian)
 class GuardianAdmin(RosterAdmin):
     list_display = ["__str__", "student", "relationship", "email", "phone", "primary", "status"]
-    list_filter = ["relationship", "primary", "status", SchoolYearFilter]
+    list_filter = [
+        fixed_choices("relationship", "relationship", ONEROSTER_CONTACT_ROLES),
+        "primary",
+        "status",
+        SchoolYearFilter,
+    ]
     list_select_related = ["student"]
     search_fields = ["=sourced_id", "family_name", "email", "=student__sourced_id"]
     readonly_fields = [
@@ -238,7 +232,12 @@ class GuardianAdmin(RosterAdmin):
 @admin.register(Section)
 class SectionAdmin(PinsAdminMixin, RosterAdmin):
     list_display = ["title", "class_code", "school", "course", "terms", "period_list", "status"]
-    list_filter = [SchoolFilter, "class_type", "status", SchoolYearFilter]
+    list_filter = [
+        SchoolFilter,
+        fixed_choices("class_type", "class type", CLASS_TYPES),
+        "status",
+        SchoolYearFilter,
+    ]
     list_select_related = ["school", "course"]
     search_fields = ["title", "=sourced_id", "class_code"]
     readonly_fields = [
@@ -271,7 +270,12 @@ class SectionAdmin(PinsAdminMixin, RosterAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(RosterAdmin):
     list_display = ["person", "section", "role", "primary", "begin_date", "end_date", "status"]
-    list_filter = ["role", "primary", "status", SchoolYearFilter]
+    list_filter = [
+        fixed_choices("role", "role", ENROLLMENT_ROLES),
+        "primary",
+        "status",
+        SchoolYearFilter,
+    ]
     list_select_related = ["person", "section"]
     search_fields = ["=sourced_id", "=person__sourced_id", "=section__sourced_id", "section__title"]
     readonly_fields = [
@@ -292,7 +296,13 @@ class EnrollmentAdmin(RosterAdmin):
 @admin.register(AcademicSession)
 class AcademicSessionAdmin(RosterAdmin):
     list_display = ["title", "session_type", "school_year", "start_date", "end_date", "school"]
-    list_filter = ["session_type", "school_year", SchoolFilter, "status", SchoolYearFilter]
+    list_filter = [
+        fixed_choices("session_type", "session type", SESSION_TYPES),
+        "school_year",  # a few rows per district
+        SchoolFilter,
+        "status",
+        SchoolYearFilter,
+    ]
     list_select_related = ["school"]
     search_fields = ["title", "=sourced_id"]
     readonly_fields = [
