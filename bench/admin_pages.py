@@ -12,6 +12,9 @@ PAGE_QUERIES = 20  # and a bounded number of queries (tests/rostering/test_list_
 # The CSV export reads its rows in chunks (rostering/admin/issues.py, CSV_CHUNK): a
 # bounded number per chunk, not per row.
 EXPORT_QUERIES_PER_CHUNK = 3
+# The held page reads a few queries per set of held changes (a file's updates of
+# students, its archives …), never per row: at most 4 files x 4 kinds x a few tables.
+HELD_PAGE_QUERIES = 40
 MANAGER, SUPPORT = "district manager", "vendor support"
 ROLES = (MANAGER, SUPPORT)
 
@@ -102,6 +105,8 @@ class Measured:
 
     @property
     def query_limit(self) -> int:
+        if self.page.url_name == "admin:rostering_syncrun_held":
+            return HELD_PAGE_QUERIES
         if not self.page.export:
             return PAGE_QUERIES
         from rostering.admin.issues import CSV_CHUNK

@@ -51,6 +51,9 @@ CSV_STATUS = {
     ImportIssue.Severity.WARNING: "Imported with warning",
 }
 CSV_CHUNK = 2000
+# What a row and its label read (not the timestamps of the issue, file and run).
+CSV_FIELDS = ("sourced_id", "field", "severity", "message", "code", "fix_hint", "excerpt",
+              "record__kind", "record__run__district_id", "record__run__connection_id")  # fmt: skip
 
 
 def readable_record(request, value: str) -> ImportRecord | None:
@@ -146,7 +149,8 @@ def issues_csv_rows(queryset) -> Iterator[list[str]]:
     kinds = dict(ImportRecord.Kind.choices)
     severities = dict(ImportIssue.Severity.choices)
     chunk: list[ImportIssue] = []
-    for issue in queryset.select_related("record__run").iterator(chunk_size=CSV_CHUNK):
+    rows = queryset.select_related("record__run").only(*CSV_FIELDS)
+    for issue in rows.iterator(chunk_size=CSV_CHUNK):
         chunk.append(issue)
         if len(chunk) == CSV_CHUNK:
             yield from (_csv_row(i, kinds, severities) for i in issues_labelled(chunk))
@@ -170,7 +174,9 @@ class ImportIssueAdmin(DistrictScopedAdmin):
     list_select_related = ["record__run"]
     search_fields = ["sourced_id"]
     search_help_text = "Search by Student ID, Staff ID or SIS sourcedId."
-    ordering = ["-record__run_id", "record_id", "pk"]
+    # Newest file first (a later run's records have higher ids): the issues' own index,
+    # no join to sort by.
+    ordering = ["-record_id", "pk"]
     show_full_result_count = False
     actions = None  # Export CSV exports the filtered list
     fields = [

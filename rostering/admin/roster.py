@@ -4,6 +4,7 @@ class's own fields, pin a value of your own on its page (pins.py)."""
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
@@ -32,6 +33,7 @@ from sis.records import ONEROSTER_CONTACT_ROLES
 CLASS_TYPES = ("homeroom", "scheduled")
 ENROLLMENT_ROLES = ("student", "teacher", "aide", "administrator", "proctor")
 SESSION_TYPES = ("schoolYear", "semester", "term", "gradingPeriod")
+SEARCH_IDS = 100  # rows of one sourcedId a search follows (one per district at most)
 PEOPLE_TITLE = "People rostered from the SIS"
 SSO_NOTE = (
     "Accounts imported from Aeries get a random password nobody knows: people sign in with "
@@ -150,6 +152,14 @@ class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": PEOPLE_TITLE, **(extra_context or {})})
 
+    def get_search_results(self, request, queryset, search_term):
+        """A number (a Student ID / Staff ID) is looked up exactly, through the
+        (district, sourcedId) index; words search the names, username and e-mail."""
+        term = search_term.strip()
+        if term.isdigit():
+            return queryset.filter(sourced_id=term), False
+        return super().get_search_results(request, queryset, search_term)
+
     @admin.display(description="name", ordering="family_name")
     def name(self, obj: Person) -> str:
         return format_html(
@@ -211,6 +221,7 @@ class GuardianAdmin(RosterAdmin):
         SchoolYearFilter,
     ]
     list_select_related = ["student"]
+    ordering = ["-pk"]  # newest first (index guardian_list), not by student's name
     search_fields = ["=sourced_id", "family_name", "email", "=student__sourced_id"]
     readonly_fields = [
         "sourced_id",
@@ -277,7 +288,11 @@ class EnrollmentAdmin(RosterAdmin):
         SchoolYearFilter,
     ]
     list_select_related = ["person", "section"]
-    search_fields = ["=sourced_id", "=person__sourced_id", "=section__sourced_id", "section__title"]
+    ordering = ["-pk"]  # newest first (index enrollment_list), not by class title
+    # Exact ids through the people's and classes' indexes (get_search_results), never a
+    # scan of every enrollment: a class's title is searched on the classes page.
+    search_fields = ["person__sourced_id", "section__sourced_id"]
+    search_help_text = "Search by Student ID / Staff ID or class id (SIS sourcedId)."
     readonly_fields = [
         "sourced_id",
         "section",
@@ -291,6 +306,25 @@ class EnrollmentAdmin(RosterAdmin):
         "updated_at",
     ]
     fields = readonly_fields
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        people, sections = (
+            Person.objects.filter(sourced_id=term),
+            Section.objects.filter(sourced_id=term),
+        )
+        readable = request_district_access(request).readable
+        if readable is not None:
+            people, sections = (
+                people.filter(district__in=readable),
+                sections.filter(district__in=readable),
+            )
+        # The ids first (a handful): the list then reads the enrollments' own indexes.
+        person_ids = list(people.values_list("pk", flat=True)[:SEARCH_IDS])
+        section_ids = list(sections.values_list("pk", flat=True)[:SEARCH_IDS])
+        return queryset.filter(Q(person_id__in=person_ids) | Q(section_id__in=section_ids)), False
 
 
 @admin.register(AcademicSession)

@@ -135,7 +135,11 @@ class Enrollment(RosterRow):
                 fields=["district", "sourced_id"], condition=LIVE, name="enrollment_unique"
             ),
         ]
-        indexes = [archived_index("enrollment_archived")]
+        indexes = [
+            archived_index("enrollment_archived"),
+            # The enrollments list, newest first, of a district.
+            models.Index(fields=["district", "id"], name="enrollment_list"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.section_id} ({self.role})"
