@@ -4,6 +4,7 @@ class's own fields, pin a value of your own on its page (pins.py)."""
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.html import format_html
@@ -24,6 +25,7 @@ from rostering.models import (
     Section,
     YearArchive,
 )
+from rostering.people_search import people_search, search_ordering
 from rostering.person_history import person_history
 from rostering.roster_labels import aeries_id, id_label
 from rostering.times import when_words
@@ -34,6 +36,7 @@ CLASS_TYPES = ("homeroom", "scheduled")
 ENROLLMENT_ROLES = ("student", "teacher", "aide", "administrator", "proctor")
 SESSION_TYPES = ("schoolYear", "semester", "term", "gradingPeriod")
 SEARCH_IDS = 100  # rows of one sourcedId a search follows (one per district at most)
+SEARCH_CLASSES = 200  # classes whose title holds an enrollment search's words, at most
 PEOPLE_TITLE = "People rostered from the SIS"
 SSO_NOTE = (
     "Accounts imported from Aeries get a random password nobody knows: people sign in with "
@@ -67,7 +70,17 @@ class SchoolFilter(admin.SimpleListFilter):
 
 
 class PersonSchoolFilter(SchoolFilter):
+    """A school's people, read along its district's name index (person_list): a school
+    is one district's, and every district's people by name would be read otherwise."""
+
     lookup = "schools"
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value or not value.isdigit():
+            return super().queryset(request, queryset)
+        district_id = School.objects.filter(pk=value).values_list("district_id", flat=True)
+        return queryset.filter(schools=value, district_id=district_id.first())
 
 
 class SchoolYearFilter(admin.SimpleListFilter):
@@ -118,12 +131,23 @@ class RosterAdmin(DistrictScopedAdmin):
         return related
 
 
+class PeopleChangeList(ChangeList):
+    def get_ordering(self, request, queryset):
+        ordering = super().get_ordering(request, queryset)
+        return search_ordering(ordering) if self.query.strip() else ordering
+
+
 @admin.register(Person)
 class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
     list_display = ["name", "role", "aeries_id", "grade_list", "school_list", "status"]
     list_filter = [RolesFilter, "status", PersonSchoolFilter, "enabled", SchoolYearFilter]
+    # The columns people_search reads (rostering/people_search.py): Django's admin shows
+    # the search box when search_fields is set.
     search_fields = ["=sourced_id", "given_name", "family_name", "username", "email", "identifier"]
-    search_help_text = "Search by name, username, e-mail, Student ID / Staff ID or SIS identifier."
+    search_help_text = (
+        "Search by a part of a name, username, e-mail or SIS identifier (3 characters or "
+        "more), or a whole Student ID / Staff ID."
+    )
     fields = [
         "sourced_id",
         "role",
@@ -152,13 +176,15 @@ class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": PEOPLE_TITLE, **(extra_context or {})})
 
+    def get_changelist(self, request, **kwargs):
+        return PeopleChangeList
+
     def get_search_results(self, request, queryset, search_term):
-        """A number (a Student ID / Staff ID) is looked up exactly, through the
-        (district, sourcedId) index; words search the names, username and e-mail."""
-        term = search_term.strip()
-        if term.isdigit():
-            return queryset.filter(sourced_id=term), False
-        return super().get_search_results(request, queryset, search_term)
+        """Each word a part of the names, username, e-mail or identifier (PostgreSQL: a
+        trigram index), or a whole Student ID / Staff ID (the sourcedId indexes)."""
+        if not search_term.strip():
+            return queryset, False
+        return people_search(queryset=queryset, term=search_term), False
 
     @admin.display(description="name", ordering="family_name")
     def name(self, obj: Person) -> str:
@@ -289,10 +315,13 @@ class EnrollmentAdmin(RosterAdmin):
     ]
     list_select_related = ["person", "section"]
     ordering = ["-pk"]  # newest first (index enrollment_list), not by class title
-    # Exact ids through the people's and classes' indexes (get_search_results), never a
-    # scan of every enrollment: a class's title is searched on the classes page.
-    search_fields = ["person__sourced_id", "section__sourced_id"]
-    search_help_text = "Search by Student ID / Staff ID or class id (SIS sourcedId)."
+    # People's and classes' ids first (get_search_results), never a scan of every
+    # enrollment: exact ids through their indexes, a class title in the classes table.
+    search_fields = ["person__sourced_id", "section__sourced_id", "section__title"]
+    search_help_text = (
+        "Search by Student ID / Staff ID, class id (SIS sourcedId) or a part of a class "
+        f"title (the first {SEARCH_CLASSES} classes it finds)."
+    )
     readonly_fields = [
         "sourced_id",
         "section",
@@ -311,19 +340,23 @@ class EnrollmentAdmin(RosterAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        people, sections = (
+        people, sections, titled = (
             Person.objects.filter(sourced_id=term),
             Section.objects.filter(sourced_id=term),
+            Section.objects.filter(title__icontains=term).order_by(),
         )
         readable = request_district_access(request).readable
         if readable is not None:
-            people, sections = (
+            people, sections, titled = (
                 people.filter(district__in=readable),
                 sections.filter(district__in=readable),
+                titled.filter(district__in=readable),
             )
-        # The ids first (a handful): the list then reads the enrollments' own indexes.
+        # The ids first (a few hundred at most): the list then reads the enrollments'
+        # own indexes.
         person_ids = list(people.values_list("pk", flat=True)[:SEARCH_IDS])
         section_ids = list(sections.values_list("pk", flat=True)[:SEARCH_IDS])
+        section_ids += titled.values_list("pk", flat=True)[:SEARCH_CLASSES]
         return queryset.filter(Q(person_id__in=person_ids) | Q(section_id__in=section_ids)), False
 
 

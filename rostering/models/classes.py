@@ -106,7 +106,11 @@ class Section(RosterRow):
                 fields=["district", "sourced_id"], condition=LIVE, name="section_unique"
             ),
         ]
-        indexes = [archived_index("section_archived")]
+        indexes = [
+            archived_index("section_archived"),
+            # Every district's classes by title (vendor support's list).
+            models.Index(fields=["title"], name="section_title"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.sourced_id})"

@@ -95,6 +95,16 @@ class Person(models.Model):
             models.Index(fields=["family_name", "given_name"], name="person_name"),
             # "Created by import #N" (a file's Created count).
             models.Index(fields=["created_run_id"], name="person_created_run"),
+            # Every district's people by Student ID / Staff ID (sorted, or one looked up).
+            models.Index(fields=["sourced_id"], name="person_sourced_id"),
+            # "Enabled: No" by name: the few disabled accounts only.
+            models.Index(
+                fields=["family_name", "given_name"],
+                condition=models.Q(enabled=False),
+                name="person_disabled",
+            ),
+            # The search by name, e-mail … is PostgreSQL's person_search trigram index
+            # (migration 0026, PostgreSQL only; rostering/people_search.py).
         ]
 
     def __str__(self) -> str:

@@ -95,9 +95,13 @@ def pages(world: World) -> dict[str, str]:
         "people search": changelist("rostering_person", "q=Family"),
         "people role": changelist("rostering_person", "role=student"),
         "people school": changelist("rostering_person", f"school={world.school.pk}"),
+        "people disabled": changelist("rostering_person", "enabled__exact=0"),
+        "people by Student ID": changelist("rostering_person", "o=3"),
+        "people search of a number": changelist("rostering_person", "q=1"),
         "parent contacts": changelist("rostering_guardian"),
         "classes": changelist("rostering_section"),
         "enrollments": changelist("rostering_enrollment"),
+        "enrollments search": changelist("rostering_enrollment", "q=Class"),
         "import results": changelist("rostering_importrecord"),
         "import runs": changelist("rostering_syncrun"),
         "descriptions": changelist("rostering_importissue"),
@@ -176,3 +180,81 @@ def test_the_held_page_shows_archives_by_name(client, district, superuser):
     client.force_login(superuser)
     html = client.get(pages(world)["held changes"]).content.decode()
     assert "Given" in html and ImportRecord.Kind.STUDENTS.label.lower() in html.lower()
+
+
+def _names(response) -> list[str]:
+    return [person.family_name for person in response.context["cl"].result_list]
+
+
+def test_the_people_search_finds_a_part_of_a_name_username_or_email_and_a_whole_id(
+    client, district, superuser
+):
+    chavez = PersonFactory(district=district, family_name="Chávez", given_name="Ana",
+                           sourced_id="100504", username="achavez", email="")  # fmt: skip
+    digits = PersonFactory(district=district, family_name="Ng", username="s100504x",
+                           email="")  # fmt: skip
+    mail = PersonFactory(district=district, family_name="Zu", email="ana.zu@example.org")
+    PersonFactory(district=district, family_name="Other", given_name="Bo")
+    client.force_login(superuser)
+    url = reverse("admin:rostering_person_changelist")
+
+    def found(term: str) -> set[str]:
+        return set(_names(client.get(url, {"q": term})))
+
+    assert found("ávez") == found("CHá") == found("VEZ") == {"Chávez"}  # a part, any case
+    assert found("Ana Chávez") == {"Chávez"}  # every word, in any of the fields
+    assert found("ana.zu@example") == {mail.family_name}
+    assert found("100504") == {"Chávez", digits.family_name}  # the Student ID and a username
+    assert found("10050") == {digits.family_name}  # a Student ID is whole, a username a part
+    assert found('"Ana Chávez"') == set()  # a quoted phrase is one word: not in one field…
+    assert found('"Chávez Ana"') == {"Chávez"}  # …but family name then given name is
+    assert chavez.pk in {p.pk for p in client.get(url, {"q": "achavez"}).context["cl"].result_list}
+
+
+def test_a_people_search_lists_its_matches_by_name(client, district, superuser):
+    for family in ("Cruz", "Abbott", "Bell"):
+        PersonFactory(district=district, family_name=family, given_name="Kim")
+    PersonFactory(district=district, family_name="Adams", given_name="Lee")
+    client.force_login(superuser)
+    url = reverse("admin:rostering_person_changelist")
+    assert _names(client.get(url, {"q": "kim"})) == ["Abbott", "Bell", "Cruz"]
+    name_column = client.get(url).context_data["cl"].list_display.index("name")
+    listed = _names(client.get(url, {"q": "kim", "o": f"-{name_column}"}))
+    assert listed == ["Cruz", "Bell", "Abbott"]
+
+
+def test_a_school_filter_lists_that_school_s_people_only(client, district, superuser):
+    world = World(district)
+    world.grow(FEW)
+    PersonFactory(district=district, family_name="Elsewhere")
+    client.force_login(superuser)
+    listed = _names(client.get(pages(world)["people school"]))
+    assert len(listed) == FEW and "Elsewhere" not in listed
+    missing = reverse("admin:rostering_person_changelist") + "?school=987654"
+    assert _names(client.get(missing)) == []
+
+
+def test_the_enrollment_search_finds_a_part_of_a_class_title(client, district, superuser):
+    algebra = SectionFactory(district=district, title="Algebra II — period 3")
+    EnrollmentFactory(district=district, section=algebra)
+    EnrollmentFactory(district=district, section=SectionFactory(district=district, title="Art"))
+    client.force_login(superuser)
+    url = reverse("admin:rostering_enrollment_changelist")
+    listed = client.get(url, {"q": "algebra ii"}).context["cl"].result_list
+    assert [e.section_id for e in listed] == [algebra.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
+def test_the_people_search_reads_the_trigram_index(district):
+    """The migration's index expression is the one the search writes (PersonSearchText):
+    were they to drift apart, every search would read all people."""
+    from rostering.models import Person
+    from rostering.people_search import people_search
+
+    searched = people_search(queryset=Person.objects.all(), term="Chávez").order_by()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = searched.values("pk").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "person_search" in plan, plan
