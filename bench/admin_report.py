@@ -11,8 +11,8 @@ def _met(m: Measured) -> str:
     why = []
     if m.status != 200:
         why.append(f"HTTP {m.status}")
-    if m.ms >= PAGE_MS:
-        why.append(f"{m.ms:.0f} ms")
+    if m.judged_ms >= PAGE_MS:
+        why.append(f"{m.judged_ms:.0f} ms" + (" to the first bytes" if m.page.export else ""))
     if m.queries > m.query_limit:
         why.append(f"{m.queries} queries > {m.query_limit}")
     return "**not met** (" + ", ".join(why) + ")"
@@ -28,7 +28,8 @@ def _table(results: list[Measured]) -> list[str]:
         cells = []
         for role in ROLES:
             m = roles.get(role)
-            cells.append(f"{m.ms:.0f} · {m.queries} · {_met(m)}" if m else "—")
+            first = f" (first bytes {m.first_byte_ms:.0f})" if m and m.page.export else ""
+            cells.append(f"{m.ms:.0f}{first} · {m.queries} · {_met(m)}" if m else "—")
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return rows
 
@@ -61,7 +62,8 @@ def admin_section(*, results: list[Measured], loaded, run: dict) -> str:
         f"Server time (median of {run['repeat']} views after one unmeasured, in-process "
         f"with the Django test client) and SQL queries (the most of any view) per page "
         f"and role. Target: under {PAGE_MS} ms and at most {PAGE_QUERIES} queries (the "
-        f"CSV export: a bounded number per {len(exports) and 'chunk of rows'}). "
+        f"CSV export: its first bytes under {PAGE_MS} ms, its whole time and rate below, "
+        f"and a bounded number of queries per chunk of rows). "
         f"{met} of {len(results)} met.",
         "",
         *_table(results),
@@ -69,8 +71,9 @@ def admin_section(*, results: list[Measured], loaded, run: dict) -> str:
         f"- Rows: {rows}.",
         f"- Load: {load}" + (f"; {took:.0f} s in all." if took else " (a database loaded before)."),
         *(
-            f"- {r.page.name} ({r.role}): {r.rows:,} rows, {r.body_bytes / 1e6:.1f} MB, "
-            f"{r.rows / (r.ms / 1000):,.0f} rows/s."
+            f"- {r.page.name} ({r.role}): {r.rows:,} rows, {r.body_bytes / 1e6:.1f} MB in "
+            f"{r.ms / 1000:.1f} s, {r.rows / (r.ms / 1000):,.0f} rows/s; first bytes after "
+            f"{r.first_byte_ms:.0f} ms."
             for r in exports
         ),
         "- Slowest statements:",
