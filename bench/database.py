@@ -76,7 +76,7 @@ def database_describe() -> str:
         return "SQLite " + cursor.fetchone()[0]
 
 
-def district_prepare(*, server) -> int:
+def district_prepare(*, server, name: str = DISTRICT_NAME) -> int:
     """A district with a connection to the sandbox, every school mapped, every role and
     all guardians on; returns the connection's id."""
     from rostering.models import District, SyncSettings
@@ -84,8 +84,8 @@ def district_prepare(*, server) -> int:
 
     connection = sandbox_connection_create(
         server=server,
-        district=District.objects.create(name=DISTRICT_NAME),
-        name="Bench sandbox",
+        district=District.objects.create(name=name),
+        name="Bench sandbox" if name == DISTRICT_NAME else f"{name} sandbox",
         sync_students=True,
         sync_teachers=True,
         sync_staff=True,

@@ -68,7 +68,9 @@ def _linked(ids: Iterable[tuple[str, dict]], key: str) -> set[str]:
 def issues_label(
     issues: list[ImportIssue], *, district_id: int, connection_id: int | None
 ) -> list[ImportIssue]:
-    """Sets `who` (a RowLabel) on each issue; one query per kind of linked row."""
+    """Sets `who` (a RowLabel) on each issue — an ImportIssue or any row with its
+    `sourced_id` and `excerpt` (the CSV export's plain rows); one query per kind of
+    linked row."""
     if not issues:
         return issues
     schools = sis_school_names(connection_id=connection_id)
@@ -78,11 +80,12 @@ def issues_label(
         district_id=district_id, sourced_ids=linked_people, school_names=schools
     ) if linked_people else {}  # fmt: skip
     classes = _linked(fields, "class_sourced_id")
-    sections = dict(
-        Section.objects.filter(district_id=district_id, sourced_id__in=classes).values_list(
-            "sourced_id", "title"
-        )
-    ) if classes else {}  # fmt: skip
+    # This year's classes, through their unique index (an archived class is named by
+    # its sourcedId: reading every year's classes of the district was 100 ms a page).
+    current = Section.objects.filter(
+        district_id=district_id, sourced_id__in=classes, year_archive__isnull=True
+    )
+    sections = dict(current.values_list("sourced_id", "title")) if classes else {}
     for issue, f in fields:
         issue.who = _who(issue, f, schools, people, sections)
     return issues

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.services import audited_delete, audited_save, remote_addr_of
 from rostering.access import request_district_access
+from rostering.admin.lists import CappedCountPaginator
 from rostering.models import District
 
 LIST_PARAMETERS_INVALID = (
@@ -51,6 +52,7 @@ class DistrictScopedAdmin(ListValuesChecked, admin.ModelAdmin):
 
     district_lookup = "district"
     read_only_records = False  # run records and the audit log: nobody edits them
+    paginator = CappedCountPaginator  # a list counts at most 10,000 rows (lists.py)
 
     def _access(self, request):
         return request_district_access(request)

@@ -2,9 +2,11 @@
 (the columns other rostering products use, so districts' habits carry over)."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -51,6 +53,30 @@ CSV_STATUS = {
     ImportIssue.Severity.WARNING: "Imported with warning",
 }
 CSV_CHUNK = 2000
+# What a row and its label read (not the timestamps of the issue, file and run): plain
+# values, in IssueRow's order — no model objects (they were most of an export's time).
+CSV_FIELDS = ("sourced_id", "field", "severity", "message", "code", "fix_hint", "excerpt",
+              "record__kind", "record__run_id", "record__run__district_id",
+              "record__run__connection_id")  # fmt: skip
+
+
+@dataclass(slots=True)
+class IssueRow:
+    """An issue as the CSV export reads it (values_list of CSV_FIELDS); `who` is set by
+    issues_label like an ImportIssue's."""
+
+    sourced_id: str
+    field: str
+    severity: str
+    message: str
+    code: str
+    fix_hint: str
+    excerpt: dict
+    kind: str
+    run_id: int
+    district_id: int
+    connection_id: int | None
+    who: object = None
 
 
 def readable_record(request, value: str) -> ImportRecord | None:
@@ -129,29 +155,39 @@ def issues_labelled(issues: list[ImportIssue]) -> list[ImportIssue]:
     return issues
 
 
-def _csv_row(issue: ImportIssue, kinds: dict, severities: dict) -> list[str]:
+def _csv_row(issue: IssueRow, kinds: dict, severities: dict) -> list[str]:
     who = issue.who
     status = CSV_STATUS.get(issue.severity, issue.severity)
-    values = (issue.sourced_id, issue.field, status, issue.message, who.aeries_id, who.name,
-              who.role, who.grade, who.school, issue.code, severities.get(issue.severity),
-              issue.fix_hint)  # fmt: skip
-    kind = issue.record.kind
-    return [*values, kinds.get(kind, kind), str(issue.record.run_id)]
+    return [issue.sourced_id, issue.field, status, issue.message, who.aeries_id, who.name,
+            who.role, who.grade, who.school, issue.code, severities.get(issue.severity),
+            issue.fix_hint, kinds.get(issue.kind, issue.kind), str(issue.run_id)]  # fmt: skip
+
+
+def _csv_chunk(chunk: list[IssueRow], kinds: dict, severities: dict) -> Iterator[list[str]]:
+    by_run: dict[tuple, list[IssueRow]] = {}
+    for issue in chunk:
+        by_run.setdefault((issue.district_id, issue.connection_id), []).append(issue)
+    for (district_id, connection_id), group in by_run.items():
+        issues_label(group, district_id=district_id, connection_id=connection_id)
+    return (_csv_row(issue, kinds, severities) for issue in chunk)
 
 
 def issues_csv_rows(queryset) -> Iterator[list[str]]:
     """The header, then one row per issue with the person it is about; streamed in
-    chunks, never all in memory."""
+    chunks of plain rows, never all in memory."""
     yield list(CSV_HEADER)
     kinds = dict(ImportRecord.Kind.choices)
     severities = dict(ImportIssue.Severity.choices)
-    chunk: list[ImportIssue] = []
-    for issue in queryset.select_related("record__run").iterator(chunk_size=CSV_CHUNK):
-        chunk.append(issue)
-        if len(chunk) == CSV_CHUNK:
-            yield from (_csv_row(i, kinds, severities) for i in issues_labelled(chunk))
-            chunk = []
-    yield from (_csv_row(i, kinds, severities) for i in issues_labelled(chunk))
+    chunk: list[IssueRow] = []
+    # In a transaction: PostgreSQL's cursor outside one is WITH HOLD, and reads every
+    # row before the first is sent.
+    with transaction.atomic():
+        for values in queryset.values_list(*CSV_FIELDS).iterator(chunk_size=CSV_CHUNK):
+            chunk.append(IssueRow(*values))
+            if len(chunk) == CSV_CHUNK:
+                yield from _csv_chunk(chunk, kinds, severities)
+                chunk = []
+    yield from _csv_chunk(chunk, kinds, severities)
 
 
 @admin.register(ImportIssue)
@@ -170,7 +206,9 @@ class ImportIssueAdmin(DistrictScopedAdmin):
     list_select_related = ["record__run"]
     search_fields = ["sourced_id"]
     search_help_text = "Search by Student ID, Staff ID or SIS sourcedId."
-    ordering = ["-record__run_id", "record_id", "pk"]
+    # Newest file first (a later run's records have higher ids): the issues' own index,
+    # no join to sort by.
+    ordering = ["-record_id", "pk"]
     show_full_result_count = False
     actions = None  # Export CSV exports the filtered list
     fields = [

@@ -4,18 +4,20 @@ class's own fields, pin a value of your own on its page (pins.py)."""
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
 from rostering.access import request_district_access
 from rostering.admin.base import DistrictScopedAdmin
 from rostering.admin.changes import CreatedRunFilter, RolesFilter
+from rostering.admin.lists import DistrictFilter, fixed_choices
 from rostering.admin.merge import MergeAdminMixin
 from rostering.admin.pins import PinsAdminMixin
 from rostering.models import (
     AcademicSession,
     Course,
-    District,
     Enrollment,
     Guardian,
     Person,
@@ -23,10 +25,18 @@ from rostering.models import (
     Section,
     YearArchive,
 )
+from rostering.people_search import people_search, search_ordering
 from rostering.person_history import person_history
 from rostering.roster_labels import aeries_id, id_label
 from rostering.times import when_words
+from sis.records import ONEROSTER_CONTACT_ROLES
 
+# The values the SIS readers store (sis/): the filters list them, reading no table.
+CLASS_TYPES = ("homeroom", "scheduled")
+ENROLLMENT_ROLES = ("student", "teacher", "aide", "administrator", "proctor")
+SESSION_TYPES = ("schoolYear", "semester", "term", "gradingPeriod")
+SEARCH_IDS = 100  # rows of one sourcedId a search follows (one per district at most)
+SEARCH_CLASSES = 200  # classes whose title holds an enrollment search's words, at most
 PEOPLE_TITLE = "People rostered from the SIS"
 SSO_NOTE = (
     "Accounts imported from Aeries get a random password nobody knows: people sign in with "
@@ -60,23 +70,17 @@ class SchoolFilter(admin.SimpleListFilter):
 
 
 class PersonSchoolFilter(SchoolFilter):
+    """A school's people, read along its district's name index (person_list): a school
+    is one district's, and every district's people by name would be read otherwise."""
+
     lookup = "schools"
-
-
-class DistrictFilter(admin.SimpleListFilter):
-    """Vendor support's lists span districts: same-named people of two districts."""
-
-    title = "district"
-    parameter_name = "district"
-
-    def lookups(self, request, model_admin):
-        if request_district_access(request).readable is not None:
-            return []  # members see their own districts only
-        return [(str(pk), name) for pk, name in District.objects.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
         value = self.value()
-        return queryset.filter(district_id=int(value)) if value and value.isdigit() else queryset
+        if not value or not value.isdigit():
+            return super().queryset(request, queryset)
+        district_id = School.objects.filter(pk=value).values_list("district_id", flat=True)
+        return queryset.filter(schools=value, district_id=district_id.first())
 
 
 class SchoolYearFilter(admin.SimpleListFilter):
@@ -127,12 +131,23 @@ class RosterAdmin(DistrictScopedAdmin):
         return related
 
 
+class PeopleChangeList(ChangeList):
+    def get_ordering(self, request, queryset):
+        ordering = super().get_ordering(request, queryset)
+        return search_ordering(ordering) if self.query.strip() else ordering
+
+
 @admin.register(Person)
 class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
     list_display = ["name", "role", "aeries_id", "grade_list", "school_list", "status"]
     list_filter = [RolesFilter, "status", PersonSchoolFilter, "enabled", SchoolYearFilter]
+    # The columns people_search reads (rostering/people_search.py): Django's admin shows
+    # the search box when search_fields is set.
     search_fields = ["=sourced_id", "given_name", "family_name", "username", "email", "identifier"]
-    search_help_text = "Search by name, username, e-mail, Student ID / Staff ID or SIS identifier."
+    search_help_text = (
+        "Search by a part of a name, username, e-mail or SIS identifier (3 characters or "
+        "more), or a whole Student ID / Staff ID."
+    )
     fields = [
         "sourced_id",
         "role",
@@ -160,6 +175,16 @@ class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": PEOPLE_TITLE, **(extra_context or {})})
+
+    def get_changelist(self, request, **kwargs):
+        return PeopleChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """Each word a part of the names, username, e-mail or identifier (PostgreSQL: a
+        trigram index), or a whole Student ID / Staff ID (the sourcedId indexes)."""
+        if not search_term.strip():
+            return queryset, False
+        return people_search(queryset=queryset, term=search_term), False
 
     @admin.display(description="name", ordering="family_name")
     def name(self, obj: Person) -> str:
@@ -215,8 +240,14 @@ class PersonAdmin(MergeAdminMixin, PinsAdminMixin, RosterAdmin):
 @admin.register(Guardian)
 class GuardianAdmin(RosterAdmin):
     list_display = ["__str__", "student", "relationship", "email", "phone", "primary", "status"]
-    list_filter = ["relationship", "primary", "status", SchoolYearFilter]
+    list_filter = [
+        fixed_choices("relationship", "relationship", ONEROSTER_CONTACT_ROLES),
+        "primary",
+        "status",
+        SchoolYearFilter,
+    ]
     list_select_related = ["student"]
+    ordering = ["-pk"]  # newest first (index guardian_list), not by student's name
     search_fields = ["=sourced_id", "family_name", "email", "=student__sourced_id"]
     readonly_fields = [
         "sourced_id",
@@ -238,7 +269,12 @@ class GuardianAdmin(RosterAdmin):
 @admin.register(Section)
 class SectionAdmin(PinsAdminMixin, RosterAdmin):
     list_display = ["title", "class_code", "school", "course", "terms", "period_list", "status"]
-    list_filter = [SchoolFilter, "class_type", "status", SchoolYearFilter]
+    list_filter = [
+        SchoolFilter,
+        fixed_choices("class_type", "class type", CLASS_TYPES),
+        "status",
+        SchoolYearFilter,
+    ]
     list_select_related = ["school", "course"]
     search_fields = ["title", "=sourced_id", "class_code"]
     readonly_fields = [
@@ -271,9 +307,21 @@ class SectionAdmin(PinsAdminMixin, RosterAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(RosterAdmin):
     list_display = ["person", "section", "role", "primary", "begin_date", "end_date", "status"]
-    list_filter = ["role", "primary", "status", SchoolYearFilter]
+    list_filter = [
+        fixed_choices("role", "role", ENROLLMENT_ROLES),
+        "primary",
+        "status",
+        SchoolYearFilter,
+    ]
     list_select_related = ["person", "section"]
-    search_fields = ["=sourced_id", "=person__sourced_id", "=section__sourced_id", "section__title"]
+    ordering = ["-pk"]  # newest first (index enrollment_list), not by class title
+    # People's and classes' ids first (get_search_results), never a scan of every
+    # enrollment: exact ids through their indexes, a class title in the classes table.
+    search_fields = ["person__sourced_id", "section__sourced_id", "section__title"]
+    search_help_text = (
+        "Search by Student ID / Staff ID, class id (SIS sourcedId) or a part of a class "
+        f"title (the first {SEARCH_CLASSES} classes it finds)."
+    )
     readonly_fields = [
         "sourced_id",
         "section",
@@ -288,11 +336,40 @@ class EnrollmentAdmin(RosterAdmin):
     ]
     fields = readonly_fields
 
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        people, sections, titled = (
+            Person.objects.filter(sourced_id=term),
+            Section.objects.filter(sourced_id=term),
+            Section.objects.filter(title__icontains=term).order_by(),
+        )
+        readable = request_district_access(request).readable
+        if readable is not None:
+            people, sections, titled = (
+                people.filter(district__in=readable),
+                sections.filter(district__in=readable),
+                titled.filter(district__in=readable),
+            )
+        # The ids first (a few hundred at most): the list then reads the enrollments'
+        # own indexes.
+        person_ids = list(people.values_list("pk", flat=True)[:SEARCH_IDS])
+        section_ids = list(sections.values_list("pk", flat=True)[:SEARCH_IDS])
+        section_ids += titled.values_list("pk", flat=True)[:SEARCH_CLASSES]
+        return queryset.filter(Q(person_id__in=person_ids) | Q(section_id__in=section_ids)), False
+
 
 @admin.register(AcademicSession)
 class AcademicSessionAdmin(RosterAdmin):
     list_display = ["title", "session_type", "school_year", "start_date", "end_date", "school"]
-    list_filter = ["session_type", "school_year", SchoolFilter, "status", SchoolYearFilter]
+    list_filter = [
+        fixed_choices("session_type", "session type", SESSION_TYPES),
+        "school_year",  # a few rows per district
+        SchoolFilter,
+        "status",
+        SchoolYearFilter,
+    ]
     list_select_related = ["school"]
     search_fields = ["title", "=sourced_id"]
     readonly_fields = [

@@ -15,6 +15,7 @@ from rostering.admin.badges import badge_class, status_badge
 from rostering.admin.base import DistrictScopedAdmin
 from rostering.admin.count_links import counts_table, held_review_url
 from rostering.admin.held import HeldReviewMixin
+from rostering.admin.lists import DistrictFilter
 from rostering.admin.undo import RunUndoAdminMixin
 from rostering.held_review import run_held_count
 from rostering.models import HeldChange, RunStatus, SyncRun
@@ -66,9 +67,10 @@ class SyncRunAdmin(RunUndoAdminMixin, HeldReviewMixin, DistrictScopedAdmin):
     read_only_records = True
     list_display = ["run_label", "connection", "started_by", "status_badge", "held", "started_at"]
     list_display += ["duration"]
-    list_filter = ["status", "trigger", "district"]
+    # Dates as a filter, not a date hierarchy (a DISTINCT over every run's day).
+    list_filter = ["status", "trigger", DistrictFilter, ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["connection__district", "actor"]
-    date_hierarchy = "created_at"
+    show_full_result_count = False
     search_fields = ["connection__name", "message"]
     fields = ["connection", "started_by", "mode", "year_read", "status_badge", "queued_at"]
     fields += ["started_at"]

@@ -106,7 +106,11 @@ class Section(RosterRow):
                 fields=["district", "sourced_id"], condition=LIVE, name="section_unique"
             ),
         ]
-        indexes = [archived_index("section_archived")]
+        indexes = [
+            archived_index("section_archived"),
+            # Every district's classes by title (vendor support's list).
+            models.Index(fields=["title"], name="section_title"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.sourced_id})"
@@ -135,7 +139,11 @@ class Enrollment(RosterRow):
                 fields=["district", "sourced_id"], condition=LIVE, name="enrollment_unique"
             ),
         ]
-        indexes = [archived_index("enrollment_archived")]
+        indexes = [
+            archived_index("enrollment_archived"),
+            # The enrollments list, newest first, of a district.
+            models.Index(fields=["district", "id"], name="enrollment_list"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.section_id} ({self.role})"

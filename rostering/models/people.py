@@ -90,6 +90,21 @@ class Person(models.Model):
             models.Index(fields=["district", "role", "status"], name="person_role_status"),
             models.Index(fields=["district", "email"], name="person_email"),
             archived_index("person_archived"),
+            # The people list, by name: a district's (managers), every district's (support).
+            models.Index(fields=["district", "family_name", "given_name"], name="person_list"),
+            models.Index(fields=["family_name", "given_name"], name="person_name"),
+            # "Created by import #N" (a file's Created count).
+            models.Index(fields=["created_run_id"], name="person_created_run"),
+            # Every district's people by Student ID / Staff ID (sorted, or one looked up).
+            models.Index(fields=["sourced_id"], name="person_sourced_id"),
+            # "Enabled: No" by name: the few disabled accounts only.
+            models.Index(
+                fields=["family_name", "given_name"],
+                condition=models.Q(enabled=False),
+                name="person_disabled",
+            ),
+            # The search by name, e-mail … is PostgreSQL's person_search trigram index
+            # (migration 0026, PostgreSQL only; rostering/people_search.py).
         ]
 
     def __str__(self) -> str:
@@ -186,7 +201,11 @@ class Guardian(models.Model):
                 name="guardian_unique_sourced_id",
             ),
         ]
-        indexes = [archived_index("guardian_archived")]
+        indexes = [
+            archived_index("guardian_archived"),
+            # The parent contacts list, newest first, of a district.
+            models.Index(fields=["district", "id"], name="guardian_list"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name} ({self.relationship or 'contact'})"
