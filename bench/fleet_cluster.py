@@ -61,6 +61,8 @@ class WorkerSample:
     pid: int
     vm_hwm_mb: float = 0.0
     cpu_seconds: float = 0.0
+    # The first reading: the worker's resident memory before its first import.
+    first_mb: float | None = None
 
 
 def proc_status_mb(pid: int, key: str = "VmHWM") -> float | None:
@@ -142,7 +144,7 @@ class Cluster:
             hwm, cpu = proc_status_mb(pid), proc_cpu_seconds(pid)
             if hwm is None or cpu is None:
                 continue
-            worker = self.workers.setdefault(pid, WorkerSample(pid=pid))
+            worker = self.workers.setdefault(pid, WorkerSample(pid=pid, first_mb=hwm))
             worker.vm_hwm_mb, worker.cpu_seconds = max(worker.vm_hwm_mb, hwm), cpu
         tree = [proc_cpu_seconds(pid) for pid in process_tree(self.process.pid)]
         self.tree_cpu = max(self.tree_cpu, sum(cpu for cpu in tree if cpu is not None))

@@ -161,6 +161,8 @@ def _notes(nights: list[dict], run: dict) -> list[str]:
         "(/proc/stat: PostgreSQL, Redis and anything else running).",
     ]
     for n in nights:
+        notes.append(_memory_note(n))
+    for n in nights:
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(n["statuses"].items()))
         notes.append(
             f"- {n['workers']} workers: runs {statuses}; runs taken per cluster "
@@ -170,6 +172,19 @@ def _notes(nights: list[dict], run: dict) -> list[str]:
         )
     notes.append(f"- {run['capacity']}")
     return notes
+
+
+def _memory_note(night: dict) -> str:
+    """A worker's memory before its first import and at its peak, and the growth per
+    import between them (a worker lives through many imports)."""
+    start, peak = night["worker_start_mb"]["median"], night["worker_peak_mb"]["median"]
+    imports = (night["districts"] - night["lost"]) / max(night["worker_processes"], 1)
+    return (
+        f"- Worker memory, {night['workers']} workers: {start:.0f} MB (median) when first "
+        f"read, before or at its first import; peak {peak:.0f} MB (median; max "
+        f"{night['worker_peak_mb']['max']:.0f}) after ~{imports:.0f} imports each: "
+        f"~{(peak - start) / max(imports, 1):.1f} MB more per import."
+    )
 
 
 def fleet_section(*, nights: list[dict], run: dict) -> str:

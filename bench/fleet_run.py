@@ -130,6 +130,7 @@ def _night_measure(*, args, clusters, ids: list[int], q_name: str) -> dict:
         "load": load,
         "load_after": os.getloadavg(),
         "worker_peak_mb": quantiles([w.vm_hwm_mb for w in samples]),
+        "worker_start_mb": quantiles([w.first_mb for w in samples if w.first_mb is not None]),
         "worker_processes": len(samples),
         "runs_per_cluster": [c.runs_taken() for c in clusters],
     }
