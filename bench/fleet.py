@@ -137,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         "students": args.students,
         "per_cluster": args.per_cluster,
         "capacity": capacity(
-            nights, night_hours=args.night_hours, vendor_districts=args.vendor_districts
+            nights,
+            night_hours=args.night_hours,
+            vendor_districts=args.vendor_districts,
+            cores=int(machine["cores"]),
         ),
         "load_end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }

@@ -30,7 +30,8 @@ def fleet_line(night: dict) -> str:
         f"wait (scheduled → started) median/p95 {_q(night['wait'])} s, run {_q(night['run'])} s; "
         f"{districts_per_hour(night):,.0f} districts/hour; lost {night['lost']}, "
         f"twice {night['twice']}; worker peak {night['worker_peak_mb']['max']:.0f} MB; "
-        f"CPU s: {_cpu_text(night['cpu'])}"
+        f"CPU s: {_cpu_text(night['cpu'])} ({cpu_per_district(night):.2f} per district in the "
+        "clusters)"
     )
 
 
@@ -88,23 +89,46 @@ def statements(nights: list[dict]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def capacity(nights: list[dict], *, night_hours: float, vendor_districts: int) -> str:
+def cpu_per_district(night: dict) -> float:
+    """The qcluster processes' CPU seconds per finished district."""
+    return night["cpu"]["clusters"] / max(night["districts"] - night["lost"], 1)
+
+
+def capacity(nights: list[dict], *, night_hours: float, vendor_districts: int, cores: int) -> str:
     best = max(nights, key=districts_per_hour)
     per_hour = districts_per_hour(best)
     per_night = int(per_hour * night_hours)
     machines = math.ceil(vendor_districts / per_night) if per_night else "—"
     per_worker = night_hours * 3600 / best["run"]["median"] if best["run"]["median"] else 0
+    cpu = min(cpu_per_district(n) for n in nights)
+    bound = cores * 3600 / cpu if cpu else 0
     return (
         f"Capacity (assuming an {night_hours:g}-hour night window and every district's "
         f"first full pull, the worst night): this machine ran {per_hour:,.0f} districts/hour "
         f"at best ({best['workers']} workers), so one such worker machine serves "
         f"~{per_night:,} districts per night (each of its worker processes, at the median "
         f"run of {best['run']['median']:.1f} s under that load, ~{per_worker:,.0f}). A vendor "
-        "with "
-        f"{vendor_districts:,} districts needs {machines} such machine(s) for the night "
-        f"(~{vendor_districts / per_hour:.1f} hours on one). Here the workers share the 2 cores "
-        "with PostgreSQL and the sandbox SIS; a worker machine of its own, with the database "
-        "elsewhere, does more."
+        f"with {vendor_districts:,} districts needs {machines} such machine(s) for the night "
+        f"(~{vendor_districts / per_hour:.1f} hours on one). Here the workers share the "
+        f"{cores} cores with PostgreSQL, the sandbox SIS and whatever else runs; the workers "
+        f"themselves spent {cpu:.2f} CPU s per district, so a {cores}-core worker machine of "
+        f"its own (the database elsewhere, no SIS latency) is bounded at ~{bound:,.0f} "
+        f"districts/hour (~{bound * night_hours:,.0f} a night)."
+    )
+
+
+def shared_note(nights: list[dict], *, cores: int) -> str | None:
+    """A warning when the machine was busier than its cores during a night."""
+    loads = [n["load_after"][0] for n in nights] + [n["load"][0] for n in nights]
+    if max(loads) <= cores:
+        return None
+    return (
+        f"- The machine was shared: load average up to {max(loads):.1f} on {cores} cores. "
+        "Wall times include waiting for other work, and more worker processes take a larger "
+        "share of a shared machine (which flatters the scaling); the CPU seconds per "
+        "district ("
+        + ", ".join(f"{n['workers']} workers {cpu_per_district(n):.2f}" for n in nights)
+        + ") are the steadier figure."
     )
 
 
@@ -170,6 +194,8 @@ def _notes(nights: list[dict], run: dict) -> list[str]:
             f"districts prepared in {n['prepare_seconds']:.0f} s; duplicate deliveries "
             f"refused {n['refused']}."
         )
+    shared = shared_note(nights, cores=int(run["machine"]["cores"]))
+    notes += [shared] if shared else []
     notes.append(f"- {run['capacity']}")
     return notes
 
