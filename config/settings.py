@@ -165,6 +165,10 @@ Q_CLUSTER = {
     "catch_up": False,
     "ack_failures": True,
     "label": "Tasks",
+    # A worker is replaced after this many tasks, or once its memory passes Q_MAX_RSS_MB
+    # (checked after each task): a large district's import leaves no lasting growth.
+    "recycle": env.int("Q_RECYCLE", default=500),
+    "max_rss": env.int("Q_MAX_RSS_MB", default=1024) * 1024,
 }
 if Q_BROKER.startswith(("redis://", "rediss://")):
     Q_CLUSTER["redis"] = Q_BROKER

@@ -2,6 +2,7 @@
 creates its run under the guard, runs or queues it, audits it and e-mails its summary."""
 
 import datetime
+import gc
 import io
 import json
 
@@ -95,3 +96,21 @@ def test_a_preview_writes_nothing_sends_nothing_and_is_audited(sis_connection):
     event = AuditEvent.objects.get(action=AuditEvent.Action.PREVIEW)
     assert "nothing was written" in event.message
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.PULL).exists()
+
+
+def test_an_import_task_leaves_no_writer_behind_in_the_worker(sis_connection):
+    """A worker runs import after import: the run's writers (which refer to each other)
+    and their key sets are freed when the task ends, not at Python's next full
+    collection (a worker grew 3-5 MB per import in the fleet benchmark)."""
+    from rostering.sync.rows import RowWriter
+    from rostering.tasks import sync_run_execute_task
+
+    run = SyncRunFactory(connection=sis_connection, status=RunStatus.QUEUED)
+    gc.collect()
+    gc.disable()  # only the task's own collection may free the cycles
+    try:
+        assert sync_run_execute_task(run.pk) == RunStatus.COMPLETED_WITH_ERROR
+        left = [o for o in gc.get_objects() if isinstance(o, RowWriter)]
+    finally:
+        gc.enable()
+    assert not left
