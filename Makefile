@@ -36,9 +36,17 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
-# The 100,000-student benchmark on the current database (DATABASE_URL); see bench/README.md.
+# The benchmarks of bench/README.md on the current database (DATABASE_URL; on PostgreSQL
+# its name must contain "bench": it is dropped and re-created): the 100,000-student
+# district against the floor, then, on PostgreSQL (+ Redis for the fleet), the vendor's
+# night (200 districts at once) and the admin at a million people. Each appends to
+# bench/RESULTS.md. BENCH_ARGS, FLEET_ARGS and ADMIN_ARGS pass options to each.
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
+	@case "$$DATABASE_URL" in postgres*) \
+	  $(PY) -m bench.fleet $(FLEET_ARGS) && $(PY) -m bench.admin $(ADMIN_ARGS) ;; \
+	*) echo "The fleet and admin benchmarks run on PostgreSQL: set DATABASE_URL (see bench/README.md)." ;; \
+	esac
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
