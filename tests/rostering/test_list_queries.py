@@ -154,12 +154,15 @@ def test_a_list_counts_at_most_the_cap_of_rows(client, district, superuser, monk
     PersonFactory.create_batch(7, district=district)
     client.force_login(superuser)
     response = client.get(reverse("admin:rostering_person_changelist"))
-    assert "more than 5 people" in response.content.decode()
+    page = response.content.decode()
+    assert "more than 5 people" in page and "more than 5 results" in page  # both counts
+    assert "7 results" not in page and "6 results" not in page and "Show all" not in page
     assert response.context["cl"].paginator.num_pages == 1  # the first 5 rows' pages
     counts = [s for s in queries_of(client, response.request["PATH_INFO"])[1] if "COUNT(" in s]
     assert len(counts) == 1 and "LIMIT 6" in counts[0]  # the cap + 1, never the table
     response = client.get(reverse("admin:rostering_person_changelist"), {"q": "no such name"})
-    assert "0 people" in response.content.decode()
+    page = response.content.decode()
+    assert "0 people" in page and "0 results (<a" in page and "Show all" in page
 
 
 def test_filters_with_fixed_choices_read_no_table(client, district, superuser):
