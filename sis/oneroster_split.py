@@ -148,7 +148,7 @@ def split_rows_convert(
                 convert(row, hex16(digest))
                 continue
             sid = _sourced_id(row)
-        if sid and digest in held:
+        if sid and (not contacts or digest in held):  # the others were asked above
             unchanged = _unchanged(row, sid, digest, entity, students)
             if unchanged is not None:
                 pending.convert(records, problems, warnings)
