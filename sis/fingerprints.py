@@ -13,6 +13,9 @@ its place among its student's agents, which decides its order.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -31,7 +34,32 @@ class KnownDigests:
     with and the fingerprints (64-bit ints) of its rows that are stored exactly as sent."""
 
     seed: int
-    digests: set[int] | frozenset[int]
+    digests: Container[int]  # a set, or SortedDigests
+
+
+class SortedDigests:
+    """Fingerprints held as one sorted array of 8-byte values, asked by binary search
+    within the values that share the top 16 bits: a set of 627,000 Python ints costs
+    ~58 MB, this 5.5 MB (and ~0.5 us a look-up)."""
+
+    __slots__ = ("starts", "values")
+
+    def __init__(self, values: array) -> None:
+        self.values = array("Q", sorted(values))
+        # starts[p]: the index of the first value whose top 16 bits are p or more.
+        self.starts = array("L", (bisect_left(self.values, p << 48) for p in range(1 << 16)))
+        self.starts.append(len(self.values))
+
+    def __contains__(self, digest: object) -> bool:
+        if digest.__class__ is not int or not 0 <= digest < 1 << 64:  # type: ignore[operator]
+            return False
+        prefix = digest >> 48  # type: ignore[operator]
+        low, high = self.starts[prefix], self.starts[prefix + 1]
+        index = bisect_left(self.values, digest, low, high)  # type: ignore[arg-type]
+        return index < high and self.values[index] == digest
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
 class SisUnchanged(NamedTuple):

@@ -11,6 +11,7 @@ from sis import errors
 from sis.convert_common import JSON_NUL, NotText, nul_scrub, ref_ids, text
 from sis.fingerprints import KnownDigests, RawRow, SisUnchanged, fingerprint, hex16, intdigest
 from sis.oneroster_convert import contact_students, oneroster_rows_convert
+from sis.oneroster_typed import TYPED, Slow, typed_convert
 from sis.records import ENTITY_ROLE, Entity, SisRowProblem
 
 
@@ -108,16 +109,35 @@ def split_rows_convert(
     agents: dict[str, tuple[str, ...]],
     path: str,
 ) -> tuple[list[Any], list[SisRowProblem], list[SisRowProblem]]:
-    """(records and SisUnchanged in row order, row problems, NUL warnings) of a page."""
+    """(records and SisUnchanged in row order, row problems, NUL warnings) of a page.
+
+    Rows are decoded straight into records where they have the usual shape
+    (sis.oneroster_typed); the others, and every row of a page with a NUL character,
+    are parsed and converted the general way."""
     records: list[Any] = []
     problems: list[SisRowProblem] = []
     warnings: list[SisRowProblem] = []
     pending = _Pending(entity, path, nul=getattr(rows, "nul", True))
+    typed = None if pending.nul else TYPED.get(entity)
+
+    def convert(row: RawRow, digest: Any) -> None:
+        if typed is not None:
+            try:
+                done = typed_convert(typed, row.raw, digest)
+            except Slow:
+                pass
+            else:
+                if pending.rows:  # the rows before it, in order
+                    pending.convert(records, problems, warnings)
+                records.extend(done)
+                return
+        pending.add(row, digest)
+
     seed, held = known.seed, known.digests
     contacts, students = entity is Entity.CONTACTS, ()
     for row in rows:
         if contacts and not held:  # nothing to pass over: the students come from the records
-            pending.add(row, _ContactDigest(row.raw, seed, agents))
+            convert(row, _ContactDigest(row.raw, seed, agents))
             continue
         if contacts:
             sid = _sourced_id(row)
@@ -125,16 +145,16 @@ def split_rows_convert(
         else:
             digest = intdigest(row.raw, seed)
             if digest not in held:
-                pending.add(row, hex16(digest))
+                convert(row, hex16(digest))
                 continue
             sid = _sourced_id(row)
-        if sid and digest in held:
+        if sid and (not contacts or digest in held):  # the others were asked above
             unchanged = _unchanged(row, sid, digest, entity, students)
             if unchanged is not None:
                 pending.convert(records, problems, warnings)
                 records.append(unchanged)
                 continue
-        pending.add(row, hex16(digest) if digest else "")
+        convert(row, hex16(digest) if digest else "")
     pending.convert(records, problems, warnings)
     return records, problems, warnings
 

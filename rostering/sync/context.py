@@ -79,6 +79,13 @@ class RunContext:
     # sourcedIds of the people this run wrote (created, updated or restored).
     people_written: set[str] = field(default_factory=set)
 
+    def people_files_done(self) -> None:
+        """Frees what only the person and contact writers read, once their files are
+        written (a large district's e-mails, agents and usernames: tens of MB that the
+        enrollments part would otherwise hold beside its own)."""
+        self.agents, self.emails, self.people_written = {}, {}, set()
+        self.username_owners = self.fresh_people = self.known_people = None
+
     @property
     def district_id(self) -> int:
         return self.run.district_id

@@ -34,7 +34,7 @@ from rostering.models.people import RosterStatus
 from rostering.models.rules import NameFormat, SyncRules
 from rostering.sync.context import RunContext
 from rostering.sync.upsert import TableSpec, rows_streamed
-from sis.fingerprints import KnownDigests
+from sis.fingerprints import KnownDigests, SortedDigests
 from sis.records import ENTITY_ROLE, Entity
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +93,7 @@ class StoredDigests:
     digests: array
 
     def known(self) -> KnownDigests:
-        return KnownDigests(seed=self.seed, digests=set(self.digests))
+        return KnownDigests(seed=self.seed, digests=SortedDigests(self.digests))
 
 
 def stored_digests(*, ctx: RunContext, entity: Entity, spec: TableSpec) -> StoredDigests | None:

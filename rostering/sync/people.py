@@ -32,7 +32,7 @@ from rostering.sync.people_rows import (
 )
 from rostering.sync.people_screening import PersonScreening
 from rostering.sync.relinks import Relinks
-from rostering.sync.rows import STORED_STATUS, RowWriter
+from rostering.sync.rows import STORED_STATUS, Kept, RowWriter
 from sis.fingerprints import SisUnchanged
 from sis.records import SisPerson
 
@@ -233,8 +233,8 @@ class PersonWriter(PersonScreening, RowWriter):
             new={pk for pk, sid in returned if sid in new},
         )
 
-    def archive_keep(self) -> set[str]:
-        return super().archive_keep() | self.relinks.kept  # a held relink's account stays
+    def archive_keep(self) -> Kept:
+        return super().archive_keep().adding(self.relinks.kept)  # a held relink's account stays
 
     def finish_writes(self) -> None:
         self.relinks.resolve()

@@ -35,7 +35,7 @@ enrollment's person, a contact's student) or schools (a class's), not the whole 
 """
 
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Container, Hashable, Iterable
 from dataclasses import dataclass, replace
 
 from django.db import models
@@ -179,7 +179,7 @@ class Rekeys:
                                  tuple(key(values) for key in keys)))  # fmt: skip
             self.anchors.add(values[self.rule.anchor])
 
-    def apply(self, *, keep: set[str]) -> None:
+    def apply(self, *, keep: Container[str]) -> None:
         """Re-keys the live rows not in `keep` (the import no longer lists them) that are
         rows it created under other sourcedIds."""
         if not self.created:
@@ -199,7 +199,7 @@ class Rekeys:
             year_archive__isnull=True, **filters,
         )  # fmt: skip
 
-    def _unlisted(self, keep: set[str]) -> list[Keyed]:
+    def _unlisted(self, keep: Container[str]) -> list[Keyed]:
         """The stored rows of the same people (or schools) the import no longer lists."""
         names = ("id", "sourced_id", *self.rule.columns)
         found = []

@@ -155,6 +155,8 @@ def _files_apply(ctx: RunContext, plan: list, records: dict, *, apply, skip) -> 
     """Writes the plan's files in order; enrollments are not written without classes."""
     classes_failed = False
     for index, (kind, parts) in enumerate(plan):
+        if kind == ImportRecord.Kind.CLASSES:
+            ctx.people_files_done()
         if kind == ImportRecord.Kind.ENROLLMENTS and classes_failed:
             skip(index)
             _record_not_run(records[kind], ENROLLMENTS_NEED_CLASSES)

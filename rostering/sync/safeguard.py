@@ -1,6 +1,6 @@
 """Safeguards: hold unusually large updates or archives for a manager's approval."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import TYPE_CHECKING
 
 from django.db import connection as db
@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the context imports the backends, which import this module'
 
 # Changes this small never hold, however small the district.
 MIN_HELD_CHANGES = 5
+ARCHIVE_READ_BATCH = 10_000  # stored rows read at a time by archive_missing
 ARCHIVE_REASON = "No longer in the SIS roster"
 LEAVER_REASON = "Marked to be deleted in the SIS"
 # A change a manager discarded is not held again while the SIS still says the same.
@@ -195,12 +196,16 @@ class Safeguard:
             self.counts.updated += len(self.pending)
         self.pending, self.links = [], {}
 
-    def archive_missing(self, *, keep: set[str]) -> None:
-        """Archives active rows whose sourcedId is not in `keep` (a full feed)."""
+    def archive_missing(self, *, keep: Container[str]) -> None:
+        """Archives active rows whose sourcedId is not in `keep` (a full feed). The
+        stored rows are read in batches (a server-side cursor on PostgreSQL): all of a
+        large district's enrollments at once would be the pull's peak of memory."""
         where, params = self._scope_sql()
-        with db.cursor() as cursor:
+        missing = []
+        with db.chunked_cursor() as cursor:
             cursor.execute(f"SELECT id, sourced_id FROM {self.spec.table} WHERE {where}", params)
-            missing = [(pk, sid) for pk, sid in cursor.fetchall() if sid not in keep]
+            while rows := cursor.fetchmany(ARCHIVE_READ_BATCH):
+                missing.extend((pk, sid) for pk, sid in rows if sid not in keep)
         self._archive(missing)
 
     def archive_listed(self, sourced_ids: set[str], *, reason: str | None = None) -> None:

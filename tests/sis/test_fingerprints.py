@@ -2,11 +2,13 @@
 carrying their row's fingerprint, and rows the caller holds handed over unconverted."""
 
 import dataclasses
+import random
+from array import array
 
 import orjson
 import pytest
 
-from sis.fingerprints import KnownDigests, SisUnchanged, split_rows
+from sis.fingerprints import KnownDigests, SisUnchanged, SortedDigests, split_rows
 from sis.records import Entity
 from tests.sis.sandbox_clients import read_all, sandbox_client
 
@@ -86,3 +88,15 @@ def test_rows_cleaned_of_nul_characters_are_never_held(sandbox_sis_factory):
         assert dirty and all(not r.sis_digest for r in records if r.sourced_id in dirty)
         again, _ = read_all(client, Entity.STUDENTS, known=_known(records))
     assert all(type(r) is not SisUnchanged for r in again if r.sourced_id in dirty)
+
+
+def test_sorted_digests_hold_exactly_the_fingerprints_given():
+    rng = random.Random(5)
+    edges = [0, 1, (1 << 48) - 1, 1 << 48, (1 << 64) - 1, (1 << 63) + 7]
+    values = [rng.getrandbits(64) for _ in range(5000)] + edges
+    held = SortedDigests(array("Q", values))
+    assert len(held) == len(values) and all(v in held for v in values)
+    others = {rng.getrandbits(64) for _ in range(5000)} - set(values)
+    assert not any(v in held for v in [*others, -1, 1 << 64, "1", None, 2.0])
+    empty = SortedDigests(array("Q"))
+    assert not empty and 0 not in empty

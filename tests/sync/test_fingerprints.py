@@ -16,15 +16,23 @@ COUNTS = ("received", "created", "updated", "unchanged", "skipped", "failed", "a
 
 @pytest.fixture
 def converted(monkeypatch) -> list[int]:
-    """How many SIS rows the client converted into records, in total."""
+    """How many SIS rows the client converted into records, in total (the general way
+    or the typed one)."""
     seen: list[int] = []
     convert = oneroster_split.oneroster_rows_convert
+    typed_convert = oneroster_split.typed_convert
 
     def counting(*, entity, rows: list, digests=None):
         seen.append(len(rows))
         return convert(entity=entity, rows=rows, digests=digests)
 
+    def typed_counting(typed, raw, digest):
+        records = typed_convert(typed, raw, digest)
+        seen.append(1)
+        return records
+
     monkeypatch.setattr(oneroster_split, "oneroster_rows_convert", counting)
+    monkeypatch.setattr(oneroster_split, "typed_convert", typed_counting)
     return seen
 
 
