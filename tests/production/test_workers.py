@@ -168,6 +168,10 @@ def _many_at_once(connections, env, clusters) -> None:
     assert guarded_runs.total() == 3 and guarded_runs[RunStatus.SKIPPED] == 2, guarded_runs
     skipped = [r.message for r in runs_of(guarded) if r.status == RunStatus.SKIPPED]
     assert all(message.startswith("Skipped:") for message in skipped), skipped
+    # A task's result row is saved by the cluster's monitor after the task returns (the
+    # run is finished before then): wait for the four, then none may come twice.
+    wait_for(lambda: len(run_task_deliveries()) >= 4, what="the task results", clusters=clusters)
+    time.sleep(1)  # a second delivery of a run's task would be saved by now
     deliveries = run_task_deliveries()
     assert len(deliveries) == 4 and set(deliveries.values()) == {1}, deliveries
     assert all(cluster.runs_started() >= 1 for cluster in clusters), [
