@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from rostering.models import Course, Enrollment, Person, RunStatus
 from rostering.sync import files
+from rostering.sync.backends import postgres
 from rostering.sync.classes import COURSE
 from rostering.sync.copy_stream import copy_streaming, stream_rows
 from rostering.sync.enrollments import ENROLLMENT
@@ -133,3 +134,19 @@ def test_a_person_in_two_role_files_is_created_once_then_updated(sis, connection
     assert record(run, "staff").status == RunStatus.COMPLETED_WITH_ERROR  # its bad rows only
     teacher = Person.objects.get(sourced_id=seen_teachers[0].sourced_id)
     assert teacher.schools.exists()
+
+
+def test_a_first_load_is_analyzed_so_the_next_pull_looks_rows_up_by_index(
+    sis, connection, monkeypatch
+):
+    """The tables a file loaded a large share of are analyzed once it is committed (the
+    next pull's look-ups by sourcedId were planned as scans without statistics); a pull
+    that loads nothing new analyzes nothing."""
+    monkeypatch.setattr(postgres, "ANALYZE_AFTER_ROWS", 50)  # the sandbox district is small
+
+    def analyzed(queries) -> set[str]:
+        return {q["sql"].split('"')[1] for q in queries if q["sql"].startswith("ANALYZE")}
+
+    first = analyzed(pull_capturing(connection)[1])
+    assert {Person._meta.db_table, Enrollment._meta.db_table} <= first
+    assert analyzed(pull_capturing(connection)[1]) == set()

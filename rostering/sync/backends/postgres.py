@@ -6,6 +6,7 @@ file's one transaction; the new rows of a part flow through one open COPY
 table and one INSERT … SELECT … ON CONFLICT; look-ups send their values as one array.
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
@@ -20,6 +21,13 @@ from rostering.sync.streaming import PageReader, file_apply_streamed
 from rostering.sync.upsert import TableSpec, chunks
 
 SELECT_CHUNK = 50_000
+# A file that COPYs at least this many new rows into a table, and as many as this share
+# of the rows PostgreSQL's statistics knew (a district's first load), has the table
+# analyzed once it is committed: without statistics of the new rows, the next pull's
+# look-ups by sourcedId are planned as a scan of the district's whole index range
+# (0.4 s a look-up at 100,000 students), until autovacuum's analyze comes round.
+ANALYZE_AFTER_ROWS = 20_000
+ANALYZE_SHARE = 0.2
 
 
 def _jsonb(value) -> Jsonb:
@@ -69,16 +77,40 @@ class PostgresBackend(WriteBackend):
     draws_ids = True
     threads_write_progress = True
 
+    def __init__(self) -> None:
+        self.copied: Counter[str] = Counter()  # new rows COPYed per table, since analyzed
+
     @contextmanager
     def file_writer(self, *, ctx, plan: list) -> Iterator:
         with PageReader(ctx=ctx, plan=plan) as reader:
 
             def apply(index: int, parts: list, record):
-                return file_apply_streamed(
+                record = file_apply_streamed(
                     ctx=ctx, record=record, reader=reader, file_index=index, parts=parts
                 )
+                self.tables_analyze()
+                return record
 
             yield apply, partial(reader.file_end, skip=True)
+
+    def tables_analyze(self) -> list[str]:
+        """ANALYZE the tables the committed file loaded a large share of (see
+        ANALYZE_AFTER_ROWS); returns their names."""
+        loaded = [t for t, n in self.copied.items() if n >= ANALYZE_AFTER_ROWS]
+        if not loaded:
+            return []
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)", [loaded]
+            )
+            known = dict(cursor.fetchall())
+            analyzed = [t for t in loaded if self.copied[t] >= ANALYZE_SHARE * known.get(t, 0)]
+            for table in analyzed:
+                cursor.execute(f"ANALYZE {qn(table)}")
+        for table in loaded:
+            del self.copied[table]
+        return analyzed
 
     def part_scope(self) -> AbstractContextManager:
         return copy_streaming()
@@ -102,6 +134,7 @@ class PostgresBackend(WriteBackend):
     def rows_insert_new(self, *, table: str, columns: Sequence[str], rows: Sequence) -> None:
         if rows and not stream_rows(table, columns, rows):
             _copy_into(table, columns, rows)
+        self.copied[table] += len(rows)
 
     def _upsert_rows(self, table, columns, rows, tail: str, returns: bool) -> list[tuple]:
         """COPY into a staging table, then one INSERT … SELECT (8x multi-row VALUES)."""
