@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import Http404
 from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from audit.services import audited_delete, audited_save, remote_addr_of
 from rostering.access import request_district_access
@@ -75,6 +76,12 @@ class DistrictScopedAdmin(ListValuesChecked, admin.ModelAdmin):
                 entry = (entry, admin.RelatedOnlyFieldListFilter)
             filters.append(entry)
         return filters
+
+    def changelist_view(self, request, extra_context=None):
+        """A list is titled by what it lists ("Enrollments"), not Django's "Select
+        enrollment to view"; a list that gives its own title keeps it."""
+        title = capfirst(self.model._meta.verbose_name_plural)
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

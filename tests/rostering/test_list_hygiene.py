@@ -67,3 +67,15 @@ def test_no_list_answers_500_to_malformed_values(support):
         if (status := support.get(changelist(model), query).status_code) >= 500
     ]
     assert not failures
+
+
+def test_every_list_is_titled_by_what_it_lists(support, district):
+    """Not Django's "Select enrollment to view" / "Select person to change"."""
+    for model in admin.site._registry:
+        if model._meta.app_label in ("auth", "django_q"):
+            continue  # Django's own and the task queue's pages
+        response = support.get(changelist(model))
+        if response.status_code != 200:
+            continue
+        page = response.content.decode()
+        assert "Select " not in page.split("<h1>", 1)[-1].split("</h1>", 1)[0], model
