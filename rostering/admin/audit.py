@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 
 from audit.models import AuditEvent
 from rostering.admin.base import DistrictScopedAdmin
@@ -48,7 +49,7 @@ class ObjectTypeFilter(FixedChoicesFilter):
             for label in AUDITED_APPS
             for model in apps.get_app_config(label).get_models()
         }
-        return [(name, name) for name in sorted(names)]
+        return [(name, capfirst(name)) for name in sorted(names)]  # "Sync settings"
 
 
 @admin.register(AuditEvent)

@@ -63,6 +63,9 @@ def test_filtered_by_connection_and_action(client, manager, district, connection
     client.force_login(manager)
     mine = client.get(reverse(LIST), {"connection": connection.pk}).context["cl"].result_list
     assert {e.object_type for e in mine} == {"sync settings"}
+    page = client.get(reverse(LIST), {"object_type__exact": "sync settings"})
+    assert [e.object_type for e in page.context["cl"].result_list] == ["sync settings"]
+    assert "Sync settings</a>" in page.content.decode()  # the filter's choice, as a label
     tests = client.get(reverse(LIST), {"action__exact": "test"}).context["cl"].result_list
     assert [e.object_id for e in tests] == [str(other.pk)]
 
