@@ -1,6 +1,7 @@
 """The admin benchmark's RESULTS.md section: one row per page and role."""
 
 from bench.admin_pages import PAGE_MS, PAGE_QUERIES, ROLES, Measured
+from bench.report import section_header
 
 SQL_SHOWN = 160
 
@@ -44,20 +45,17 @@ def _slowest(results: list[Measured]) -> list[str]:
 
 
 def admin_section(*, results: list[Measured], loaded, run: dict) -> str:
-    m = run["machine"]
     rows = ", ".join(f"{name} {count:,}" for name, count in loaded.rows.items())
     load = "; ".join(f"{name} {s:.0f} s" for name, s in loaded.seconds.items())
     exports = [r for r in results if r.page.export]
     met = sum(r.met for r in results)
     took = run["load_seconds"]
+    title = (
+        f"{run['database']} — admin at scale: {run['districts']} districts of "
+        f"{run['students']:,} students"
+    )
     lines = [
-        f"## {run['database']} — admin at scale: {run['districts']} districts of "
-        f"{run['students']:,} students — {m['date']}",
-        "",
-        f"Machine: {m['cores']} cores, {m['memory']}, {m['cpu']}; Python {m['python']}; "
-        f"load average at start {m['load']}, at end {run['load_end']}.",
-        f"Engine: {run['engine']}",
-        f"Command: `{run['command']}`",
+        *section_header(title=title, run=run),
         "",
         f"Server time (median of {run['repeat']} views after one unmeasured, in-process "
         f"with the Django test client) and SQL queries (the most of any view) per page "

@@ -76,22 +76,32 @@ def database_describe() -> str:
         return "SQLite " + cursor.fetchone()[0]
 
 
+def bench_sync_settings() -> dict:
+    """What every benchmark's connection syncs: every role, all guardians, existing
+    accounts updated."""
+    from rostering.models import SyncSettings
+
+    return {
+        "sync_students": True,
+        "sync_teachers": True,
+        "sync_staff": True,
+        "sync_administrators": True,
+        "guardians": SyncSettings.Guardians.ALL,
+        "existing_accounts": SyncSettings.Existing.UPDATE,
+    }
+
+
 def district_prepare(*, server, name: str = DISTRICT_NAME) -> int:
     """A district with a connection to the sandbox, every school mapped, every role and
     all guardians on; returns the connection's id."""
-    from rostering.models import District, SyncSettings
+    from rostering.models import District
     from tests.sandbox_connection import sandbox_connection_create
 
     connection = sandbox_connection_create(
         server=server,
         district=District.objects.create(name=name),
         name="Bench sandbox" if name == DISTRICT_NAME else f"{name} sandbox",
-        sync_students=True,
-        sync_teachers=True,
-        sync_staff=True,
-        sync_administrators=True,
-        guardians=SyncSettings.Guardians.ALL,
-        existing_accounts=SyncSettings.Existing.UPDATE,
+        **bench_sync_settings(),
     )
     return connection.pk
 

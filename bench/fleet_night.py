@@ -21,7 +21,8 @@ NOT_RUN_AGAIN = re.compile(r"import #(\d+) is \w+, not queued; not running it")
 def fleet_prepare(*, servers: list, districts: int) -> list[int]:
     """`districts` districts, district n connected to servers[n % len(servers)], every role
     and all guardians (as bench.run's district), no e-mail; returns the connection ids."""
-    from rostering.models import District, SyncSettings
+    from bench.database import bench_sync_settings
+    from rostering.models import District
     from tests.sandbox_connection import sandbox_connection_create
 
     ids = []
@@ -31,13 +32,8 @@ def fleet_prepare(*, servers: list, districts: int) -> list[int]:
             server=servers[n % len(servers)],
             district=district,
             name=f"Fleet SIS {n + 1:04}",
-            sync_students=True,
-            sync_teachers=True,
-            sync_staff=True,
-            sync_administrators=True,
-            guardians=SyncSettings.Guardians.ALL,
-            existing_accounts=SyncSettings.Existing.UPDATE,
             notify_emails="",
+            **bench_sync_settings(),
         )
         ids.append(connection.pk)
     return ids

@@ -2,6 +2,8 @@
 
 import math
 
+from bench.report import section_header
+
 
 def _last_done(night: dict) -> float | None:
     if night["last_finished"] is None:
@@ -214,15 +216,12 @@ def _memory_note(night: dict) -> str:
 
 
 def fleet_section(*, nights: list[dict], run: dict) -> str:
-    m = run["machine"]
+    title = (
+        f"Fleet — {run['database']} + {run['redis']} — {run['districts']} districts of "
+        f"{run['students']:,} students"
+    )
     lines = [
-        f"## Fleet — {run['database']} + {run['redis']} — {run['districts']} districts of "
-        f"{run['students']:,} students — {m['date']}",
-        "",
-        f"Machine: {m['cores']} cores, {m['memory']}, {m['cpu']}; Python {m['python']}; "
-        f"load average at start {m['load']}, at end {run['load_end']}.",
-        f"Engine: {run['engine']}",
-        f"Command: `{run['command']}`",
+        *section_header(title=title, run=run),
         "",
         *_table(nights),
         "",

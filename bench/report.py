@@ -164,15 +164,24 @@ def _notes(results: dict, run: dict) -> list[str]:
     return notes
 
 
-def results_section(*, results: dict, run: dict) -> str:
+def section_header(*, title: str, run: dict, command_note: str = "") -> list[str]:
+    """A section's heading (the title, then the date) and its machine, engine and
+    command lines: the same in every benchmark's section of RESULTS.md."""
     m = run["machine"]
-    lines = [
-        f"## {run['database']} — {run['students']:,} students, seed {run['seed']} — {m['date']}",
+    return [
+        f"## {title} — {m['date']}",
         "",
         f"Machine: {m['cores']} cores, {m['memory']}, {m['cpu']}; Python {m['python']}; "
         f"load average at start {m['load']}, at end {run['load_end']}.",
         f"Engine: {run['engine']}",
-        f"Command: `{run['command']}`" + (PROFILED if run["profile"] else ""),
+        f"Command: `{run['command']}`" + command_note,
+    ]
+
+
+def results_section(*, results: dict, run: dict) -> str:
+    title = f"{run['database']} — {run['students']:,} students, seed {run['seed']}"
+    lines = [
+        *section_header(title=title, run=run, command_note=PROFILED if run["profile"] else ""),
         "",
         *_table(results),
         "",
