@@ -115,6 +115,7 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         ),
     )
     writer.also_keep = lambda: relink_waiting_rows(ctx, Enrollment, "person_id")
-    writer.convert_always = _links_of_cut_rows(ctx, sections, people)
+    if ctx.rules is not None:  # without rules nothing is cut: no look-up on each row
+        writer.convert_always = _links_of_cut_rows(ctx, sections, people)
     writer.rekeys = Rekeys(writer, enrollment_rule(Enrollment))
     return writer
