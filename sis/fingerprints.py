@@ -61,6 +61,25 @@ class SortedDigests:
     def __len__(self) -> int:
         return len(self.values)
 
+    def found(self, digests: list[int]) -> list[bool]:
+        """For each of a page's fingerprints (ints from `intdigest`), whether it is held:
+        __contains__ without a call per value."""
+        values, starts = self.values, self.starts
+        found = []
+        for digest in digests:
+            prefix = digest >> 48
+            high = starts[prefix + 1]
+            index = bisect_left(values, digest, starts[prefix], high)
+            found.append(index < high and values[index] == digest)
+        return found
+
+
+def held_found(held: Container[int], digests: list[int]) -> list[bool]:
+    """Which of `digests` are in `held` (a SortedDigests, or any container)."""
+    if held.__class__ is SortedDigests:
+        return held.found(digests)  # type: ignore[attr-defined]
+    return [digest in held for digest in digests]
+
 
 class SisUnchanged(NamedTuple):
     """A row whose fingerprint the engine holds: it is stored exactly as the SIS sends
@@ -88,46 +107,56 @@ class _UserKey(msgspec.Struct):
 _PAGE = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _ROWS = msgspec.json.Decoder(list[msgspec.Raw])
 _KEY = msgspec.json.Decoder(_Key)
-_UNREAD: Any = object()
 _USER_KEY = msgspec.json.Decoder(_UserKey)
+_KEYS = msgspec.json.Decoder(list[_Key])
+_USER_KEYS = msgspec.json.Decoder(list[_UserKey])
 
 
-class RawRow:
-    """One row of a split page: its bytes, and (decoded when first asked) the few fields
-    the fingerprints need. Rows compare by sourcedId (else by their bytes), as the
-    pager's repeated-page guard compares parsed rows."""
+def raw_ident(raw: Any) -> Any:
+    """What a split row is compared by (the pager's repeated-page guard compares parsed
+    rows by sourcedId): its sourcedId, else its bytes."""
+    try:
+        sid = _KEY.decode(raw).sourcedId
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        sid = None
+    return sid or bytes(raw)
 
-    __slots__ = ("_key", "raw", "users")
 
-    def __init__(self, raw: msgspec.Raw, users: bool) -> None:
-        self.raw, self.users, self._key = raw, users, _UNREAD
+class RowList(list):
+    """A split page's rows (each a msgspec.Raw: the row's own JSON bytes). `nul`: whether
+    the page has a NUL character anywhere; `envelope`: the bytes of the page's row array,
+    for decoding every row's key fields in one call (a slice is a plain list: its rows
+    are looked at one by one)."""
 
-    @property
-    def key(self) -> Any:
-        """The row's sourcedId (and a user's email and agents); None if not an object."""
-        if self._key is _UNREAD:
-            try:
-                self._key = (_USER_KEY if self.users else _KEY).decode(self.raw)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                self._key = None
-        return self._key
+    nul = True
+    envelope: Any = None
 
-    def ident(self) -> Any:
-        sid = self.key.sourcedId if self.key is not None else None
-        return sid or bytes(self.raw)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, RawRow) and self.ident() == other.ident()
-
-    __hash__ = None  # type: ignore[assignment]
+def row_keys(rows: list, *, users: bool) -> list[Any]:
+    """The key fields of each row (`_UserKey` or `_Key`; None for a row that is not an
+    object): decoded for the whole page in one call where the page allows it."""
+    envelope = getattr(rows, "envelope", None)
+    if envelope is not None:
+        try:
+            return (_USER_KEYS if users else _KEYS).decode(envelope)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            pass  # a row that is not an object: row by row below
+    decoder = _USER_KEY if users else _KEY
+    keys = []
+    for raw in rows:
+        try:
+            keys.append(decoder.decode(raw))
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            keys.append(None)
+    return keys
 
 
 @dataclass(slots=True)
 class SplitRows:
-    rows: list[RawRow]
+    rows: list[msgspec.Raw]
 
 
-def split_rows(body: bytes, envelopes: tuple[str, ...], *, users: bool) -> list[RawRow] | None:
+def split_rows(body: bytes, envelopes: tuple[str, ...]) -> RowList | None:
     """The rows of a {"<envelope>": [...]} page; None for anything else (the caller parses
     it as before and says what is wrong with it)."""
     try:
@@ -142,24 +171,18 @@ def split_rows(body: bytes, envelopes: tuple[str, ...], *, users: bool) -> list[
             raws = _ROWS.decode(value)
         except (msgspec.DecodeError, msgspec.ValidationError):
             continue  # not a list: the parsed path looks at the other keys
-        rows = RowList(RawRow(raw, users) for raw in raws)
+        rows = RowList(raws)
         rows.nul = JSON_NUL in body
+        rows.envelope = value
         return rows
     return None
 
 
-class RowList(list):
-    """A split page's rows; `nul`: whether the page has a NUL character anywhere (a
-    slice is a plain list: its rows are looked at one by one)."""
-
-    nul = True
-
-
-def page_split(response: requests.Response, envelopes: tuple[str, ...], *, users: bool) -> Any:
+def page_split(response: requests.Response, envelopes: tuple[str, ...]) -> Any:
     """SplitRows for a page in the usual envelope, else the parsed JSON (response_json,
     which also diagnoses HTML, login pages and truncation)."""
     if "html" not in response.headers.get("Content-Type", "").lower():
-        rows = split_rows(response.content, envelopes, users=users)
+        rows = split_rows(response.content, envelopes)
         if rows is not None:
             return SplitRows(rows)
     return response_json(response)

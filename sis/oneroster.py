@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Self
 from urllib.parse import urljoin
 
+import msgspec
 import requests
 
 from sis import errors
@@ -25,7 +26,6 @@ from sis.credentials import ONEROSTER_PATH, SisCredentials
 from sis.fingerprints import (
     NO_DIGESTS,
     KnownDigests,
-    RawRow,
     SisUnchanged,
     SplitRows,
     page_split,
@@ -97,9 +97,6 @@ COLLECTIONS: dict[Entity, Collection] = {
 }
 
 
-USER_ENTITIES = frozenset(
-    {Entity.STUDENTS, Entity.TEACHERS, Entity.STAFF, Entity.ADMINISTRATORS, Entity.CONTACTS}
-)
 BY_ORGS = (Entity.STAFF, Entity.ADMINISTRATORS)  # read whole, kept by their schools' codes
 
 
@@ -173,8 +170,8 @@ class OneRosterClient:
     def _raw_page(
         self, *, url: str, params: dict[str, Any] | None, offset: int, entity: Entity
     ) -> RawPage:
-        envelopes, users = COLLECTIONS[entity].envelopes, entity in USER_ENTITIES
-        split = (lambda r: page_split(r, envelopes, users=users)) if entity in self._known else None
+        envelopes = COLLECTIONS[entity].envelopes
+        split = (lambda r: page_split(r, envelopes)) if entity in self._known else None
         response, payload = json_twice(lambda: self.get(url, entity=entity, params=params), split)
         if isinstance(payload, SplitRows):  # NUL characters are looked for row by row
             rows, warnings = payload.rows, []
@@ -223,7 +220,7 @@ class OneRosterClient:
         return page
 
     def _convert(self, page: RawPage, entity: Entity) -> tuple[list[Any], list[Any]]:
-        if not page.rows or page.rows[0].__class__ is not RawRow:
+        if not page.rows or page.rows[0].__class__ is not msgspec.Raw:
             return oneroster_rows_convert(entity=entity, rows=page.rows)
         records, problems, warnings = split_rows_convert(
             entity=entity, rows=page.rows, known=self._known.get(entity, NO_DIGESTS),

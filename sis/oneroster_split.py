@@ -9,26 +9,34 @@ import orjson
 
 from sis import errors
 from sis.convert_common import JSON_NUL, NotText, nul_scrub, ref_ids, text
-from sis.fingerprints import KnownDigests, RawRow, SisUnchanged, fingerprint, hex16, intdigest
+from sis.fingerprints import (
+    KnownDigests,
+    SisUnchanged,
+    fingerprint,
+    held_found,
+    hex16,
+    intdigest,
+    row_keys,
+)
 from sis.oneroster_convert import contact_students, oneroster_rows_convert
 from sis.oneroster_typed import TYPED, Slow, typed_convert
 from sis.records import ENTITY_ROLE, Entity, SisRowProblem
 
 
-def _sourced_id(row: RawRow) -> str:
-    sid = row.key.sourcedId if row.key is not None else None
+def _sourced_id(key: Any) -> str:
+    sid = key.sourcedId if key is not None else None
     return sid.strip() if sid.__class__ is str else ""
 
 
 def contact_fingerprint(
-    row: RawRow, sid: str, *, seed: int, agents: dict[str, tuple[str, ...]]
+    raw: Any, key: Any, sid: str, *, seed: int, agents: dict[str, tuple[str, ...]]
 ) -> tuple[int, tuple[str | None, ...]]:
     """A contact's fingerprint, which covers its students' agents (its order), and its
     students; a contact naming no student has none (its students come from the run)."""
-    students = contact_students(sid, row.key.agents) if sid else (None,)
+    students = contact_students(sid, key.agents) if sid else (None,)
     if students == (None,):
         return 0, students
-    return fingerprint(row.raw, seed, tuple(agents.get(s) for s in students)), students
+    return fingerprint(raw, seed, tuple(agents.get(s) for s in students)), students
 
 
 class _ContactDigest:
@@ -47,21 +55,23 @@ class _ContactDigest:
         return hex16(fingerprint(self.raw, self.seed, tuple(self.agents.get(s) for s in students)))
 
 
+_new = tuple.__new__  # a SisUnchanged without its Python-level __new__ (a call per row)
+
+
 def _unchanged(
-    row: RawRow, sid: str, digest: int, entity: Entity, students: tuple
+    raw: Any, key: Any, sid: str, digest: int, entity: Entity, students: tuple
 ) -> SisUnchanged | None:
     """The row as a SisUnchanged, with what a person's or contact's row lends the run;
     None when a value is not what a converted row had (the row then converts)."""
-    raw, digest = row.raw, hex16(digest)
     if entity is Entity.CONTACTS:
-        return SisUnchanged(sid, digest, raw, entity, student_sourced_ids=students)
+        return _new(SisUnchanged, (sid, hex16(digest), raw, entity, "", (), students))
     if entity not in ENTITY_ROLE:
-        return SisUnchanged(sid, digest, raw, entity)
+        return _new(SisUnchanged, (sid, hex16(digest), raw, entity, "", (), ()))
     try:
-        email = text(row.key.email)
+        email = text(key.email)
     except NotText:
         return None
-    return SisUnchanged(sid, digest, raw, entity, email, ref_ids(row.key.agents))
+    return _new(SisUnchanged, (sid, hex16(digest), raw, entity, email, ref_ids(key.agents), ()))
 
 
 def _parsed(raw: Any, path: str) -> Any:
@@ -83,8 +93,8 @@ class _Pending:
         self.rows: list[Any] = []
         self.digests: list[Any] = []
 
-    def add(self, row: RawRow, digest: Any) -> None:
-        self.rows.append(memoryview(row.raw))
+    def add(self, raw: Any, digest: Any) -> None:
+        self.rows.append(memoryview(raw))
         self.digests.append(digest)
 
     def convert(self, records: list, problems: list, warnings: list) -> None:
@@ -104,26 +114,27 @@ class _Pending:
 def split_rows_convert(
     *,
     entity: Entity,
-    rows: list[RawRow],
+    rows: list[Any],
     known: KnownDigests,
     agents: dict[str, tuple[str, ...]],
     path: str,
 ) -> tuple[list[Any], list[SisRowProblem], list[SisRowProblem]]:
     """(records and SisUnchanged in row order, row problems, NUL warnings) of a page.
 
-    Rows are decoded straight into records where they have the usual shape
-    (sis.oneroster_typed); the others, and every row of a page with a NUL character,
-    are parsed and converted the general way."""
+    `rows`: the page's rows as split (sis.fingerprints.split_rows). Rows are decoded
+    straight into records where they have the usual shape (sis.oneroster_typed); the
+    others, and every row of a page with a NUL character, are parsed and converted the
+    general way."""
     records: list[Any] = []
     problems: list[SisRowProblem] = []
     warnings: list[SisRowProblem] = []
     pending = _Pending(entity, path, nul=getattr(rows, "nul", True))
     typed = None if pending.nul else TYPED.get(entity)
 
-    def convert(row: RawRow, digest: Any) -> None:
+    def convert(raw: Any, digest: Any) -> None:
         if typed is not None:
             try:
-                done = typed_convert(typed, row.raw, digest)
+                done = typed_convert(typed, raw, digest)
             except Slow:
                 pass
             else:
@@ -131,30 +142,47 @@ def split_rows_convert(
                     pending.convert(records, problems, warnings)
                 records.extend(done)
                 return
-        pending.add(row, digest)
+        pending.add(raw, digest)
 
     seed, held = known.seed, known.digests
-    contacts, students = entity is Entity.CONTACTS, ()
-    for row in rows:
-        if contacts and not held:  # nothing to pass over: the students come from the records
-            convert(row, _ContactDigest(row.raw, seed, agents))
-            continue
-        if contacts:
-            sid = _sourced_id(row)
-            digest, students = contact_fingerprint(row, sid, seed=seed, agents=agents)
+    if entity is Entity.CONTACTS:
+        if not held:  # nothing to pass over: the students come from the records
+            for raw in rows:
+                convert(raw, _ContactDigest(raw, seed, agents))
         else:
-            digest = intdigest(row.raw, seed)
-            if digest not in held:
-                convert(row, hex16(digest))
+            for raw, key in zip(rows, row_keys(rows, users=True), strict=True):
+                sid = _sourced_id(key)
+                digest, students = contact_fingerprint(raw, key, sid, seed=seed, agents=agents)
+                if sid and digest in held:
+                    pending.convert(records, problems, warnings)
+                    records.append(_unchanged(raw, key, sid, digest, entity, students))
+                    continue
+                convert(raw, hex16(digest) if digest else "")
+        pending.convert(records, problems, warnings)
+        return records, problems, warnings
+
+    digests = [intdigest(raw, seed) for raw in rows]
+    found = held_found(held, digests) if held else ()
+    if True not in found:  # a first pull, or a page of new or changed rows
+        for raw, digest in zip(rows, digests, strict=True):
+            convert(raw, hex16(digest))
+        pending.convert(records, problems, warnings)
+        return records, problems, warnings
+    users = entity in ENTITY_ROLE
+    keys = row_keys(rows, users=users)
+    for raw, digest, hit, key in zip(rows, digests, found, keys, strict=True):
+        if hit and (sid := _sourced_id(key)):
+            if not users:  # inline: most rows of a no-change pull come this way
+                if pending.rows:
+                    pending.convert(records, problems, warnings)
+                records.append(_new(SisUnchanged, (sid, f"{digest:016x}", raw, entity, "", (), ())))
                 continue
-            sid = _sourced_id(row)
-        if sid and (not contacts or digest in held):  # the others were asked above
-            unchanged = _unchanged(row, sid, digest, entity, students)
+            unchanged = _unchanged(raw, key, sid, digest, entity, ())
             if unchanged is not None:
                 pending.convert(records, problems, warnings)
                 records.append(unchanged)
                 continue
-        convert(row, hex16(digest) if digest else "")
+        convert(raw, hex16(digest))
     pending.convert(records, problems, warnings)
     return records, problems, warnings
 

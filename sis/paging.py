@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, TypeVar
 
+import msgspec
+
 from sis import errors
+from sis.fingerprints import raw_ident
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -71,6 +74,8 @@ def ordered_map(
 
 
 def _row_key(row: Any) -> Any:
+    if row.__class__ is msgspec.Raw:  # a split page's row (sis.fingerprints)
+        return raw_ident(row)
     return row.get("sourcedId") or row if isinstance(row, dict) else row
 
 

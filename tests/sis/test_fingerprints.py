@@ -8,7 +8,15 @@ from array import array
 import orjson
 import pytest
 
-from sis.fingerprints import KnownDigests, SisUnchanged, SortedDigests, split_rows
+from sis.fingerprints import (
+    KnownDigests,
+    SisUnchanged,
+    SortedDigests,
+    held_found,
+    raw_ident,
+    row_keys,
+    split_rows,
+)
 from sis.records import Entity
 from tests.sis.sandbox_clients import read_all, sandbox_client
 
@@ -21,17 +29,22 @@ def _known(records, seed: int = SEED) -> KnownDigests:
 
 def test_a_page_splits_into_its_rows_and_anything_else_is_left_to_the_parser():
     body = orjson.dumps({"users": [{"sourcedId": "1", "x": [1]}, {"sourcedId": "2"}, 7]})
-    rows = split_rows(body, ("users",), users=True)
-    assert [bytes(r.raw) for r in rows] == [
+    rows = split_rows(body, ("users",))
+    assert [bytes(r) for r in rows] == [
         b'{"sourcedId":"1","x":[1]}',
         b'{"sourcedId":"2"}',
         b"7",
     ]
-    assert [r.key.sourcedId if r.key else None for r in rows] == ["1", "2", None]
-    assert rows[0] == split_rows(body, ("users",), users=False)[0]  # compared by sourcedId
-    assert split_rows(b"[1, 2]", ("users",), users=True) is None
-    assert split_rows(b'{"users": {"a": 1}}', ("users",), users=True) is None
-    assert split_rows(b'{"users": [', ("users",), users=True) is None
+    # Each row's keys: in one call for the page, row by row for a slice of it.
+    for part in (rows, list(rows)):
+        keys = row_keys(part, users=True)
+        assert [k.sourcedId if k else None for k in keys] == ["1", "2", None]
+    assert [k.sourcedId for k in row_keys(rows[:2], users=False)] == ["1", "2"]
+    # The repeated-page guard compares split rows by sourcedId, else by their bytes.
+    assert [raw_ident(r) for r in rows] == ["1", "2", b"7"]
+    assert split_rows(b"[1, 2]", ("users",)) is None
+    assert split_rows(b'{"users": {"a": 1}}', ("users",)) is None
+    assert split_rows(b'{"users": [', ("users",)) is None
 
 
 @pytest.mark.parametrize("entity", [Entity.STUDENTS, Entity.ENROLLMENTS, Entity.CLASSES])
@@ -98,5 +111,9 @@ def test_sorted_digests_hold_exactly_the_fingerprints_given():
     assert len(held) == len(values) and all(v in held for v in values)
     others = {rng.getrandbits(64) for _ in range(5000)} - set(values)
     assert not any(v in held for v in [*others, -1, 1 << 64, "1", None, 2.0])
+    # A page's fingerprints asked at once: the same answers, in order.
+    page = [*values[:50], *others][:300]
+    assert held_found(held, page) == [v in held for v in page] == held_found(set(values), page)
+    assert held.found([0, (1 << 64) - 1]) == [0 in values, (1 << 64) - 1 in values]
     empty = SortedDigests(array("Q"))
     assert not empty and 0 not in empty

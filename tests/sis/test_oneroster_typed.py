@@ -27,7 +27,7 @@ def _converted(entity: Entity, rows: list, agents: dict | None = None) -> tuple[
     body = orjson.dumps({"users" if entity not in (Entity.ENROLLMENTS, Entity.CLASSES)
                          else entity.value: rows})  # fmt: skip
     envelopes = ("users", entity.value)
-    split = split_rows(body, envelopes, users=entity is not Entity.ENROLLMENTS)
+    split = split_rows(body, envelopes)
     assert split is not None
     records, problems, warnings = oneroster_split.split_rows_convert(
         entity=entity, rows=split, known=NO_HELD, agents=agents or {}, path="/x"
@@ -95,7 +95,7 @@ def test_well_formed_rows_all_go_the_typed_way(monkeypatch, entity):
 def test_a_page_with_a_nul_character_goes_the_general_way(monkeypatch):
     rows = [dict(WELL_FORMED, sourcedId=f"CNT_{n}_1", givenName="A\u0000n") for n in range(3)]
     body = orjson.dumps({"enrollments": rows})
-    split = split_rows(body, ("enrollments",), users=False)
+    split = split_rows(body, ("enrollments",))
     monkeypatch.setattr(oneroster_split, "typed_convert", pytest.fail)
     records, _, warnings = oneroster_split.split_rows_convert(
         entity=Entity.ENROLLMENTS, rows=split, known=NO_HELD, agents={}, path="/x"
