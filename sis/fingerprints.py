@@ -44,8 +44,9 @@ class SortedDigests:
 
     __slots__ = ("starts", "values")
 
-    def __init__(self, values: array) -> None:
-        self.values = array("Q", sorted(values))
+    def __init__(self, values: array, ordered: bool = False) -> None:
+        """`ordered`: the values come in ascending order already (kept, not copied)."""
+        self.values = values if ordered else array("Q", sorted(values))
         # starts[p]: the index of the first value whose top 16 bits are p or more.
         self.starts = array("L", (bisect_left(self.values, p << 48) for p in range(1 << 16)))
         self.starts.append(len(self.values))

@@ -33,7 +33,7 @@ import xxhash
 from rostering.models.people import RosterStatus
 from rostering.models.rules import NameFormat, SyncRules
 from rostering.sync.context import RunContext
-from rostering.sync.upsert import TableSpec, rows_streamed
+from rostering.sync.upsert import TableSpec
 from sis.fingerprints import KnownDigests, SortedDigests
 from sis.records import ENTITY_ROLE, Entity
 
@@ -91,9 +91,10 @@ class StoredDigests:
 
     seed: int
     digests: array
+    ordered: bool = False  # in ascending order already
 
     def known(self) -> KnownDigests:
-        return KnownDigests(seed=self.seed, digests=SortedDigests(self.digests))
+        return KnownDigests(seed=self.seed, digests=SortedDigests(self.digests, self.ordered))
 
 
 def stored_digests(*, ctx: RunContext, entity: Entity, spec: TableSpec) -> StoredDigests | None:
@@ -108,16 +109,16 @@ def stored_digests(*, ctx: RunContext, entity: Entity, spec: TableSpec) -> Store
         ctx.fingerprint_seed = run_seed(ctx)
     seed = xxhash.xxh3_64_intdigest(entity.value.encode(), ctx.fingerprint_seed)
     role = ENTITY_ROLE.get(entity)
-    sql = (
-        f"SELECT substr(sis_digest, 1, {HALF}) FROM {spec.table} WHERE district_id = %s "
+    from_where = (
+        f"FROM {spec.table} WHERE district_id = %s "
         f"AND status = %s AND sis_digest <> '' "
         f"AND substr(sis_digest, {HALF + 1}) = substr(content_hash, 1, {HALF})"
         f"{spec.live_sql}" + (" AND role = %s" if role else "")
     )
     params = [ctx.district_id, RosterStatus.ACTIVE.value] + ([role.value] if role else [])
-    digests = array("Q")
-    for rows in rows_streamed(sql=sql, params=params):
-        digests.extend(int(digest, 16) for (digest,) in rows)
+    digests, ordered = ctx.backend.digests_read(
+        column=f"substr(sis_digest, 1, {HALF})", from_where=from_where, params=params
+    )
     if digests:
         ctx.passing_over.add(spec.table)
-    return StoredDigests(seed=seed, digests=digests)
+    return StoredDigests(seed=seed, digests=digests, ordered=ordered)

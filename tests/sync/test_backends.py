@@ -98,3 +98,26 @@ def test_progress_from_other_threads_only_where_the_database_allows_it():
     backend = write_backend()
     assert backend.threads_write_progress is (db.vendor == "postgresql")
     assert backend.draws_ids is (db.vendor == "postgresql")
+
+
+def test_digests_read_gives_the_stored_fingerprints_as_numbers_in_order_on_postgresql():
+    district, backend = DistrictFactory(), write_backend()
+    values = [0, 1, 0xFF, 1 << 48, (1 << 63) + 5, (1 << 64) - 1, 0x0123456789ABCDEF]
+    for i, value in enumerate(reversed(values)):
+        PersonFactory(district=district, sourced_id=f"p{i}", sis_digest=f"{value:016x}abcd")
+    PersonFactory(district=district, sourced_id="none", sis_digest="")  # not written so
+    digests, ordered = backend.digests_read(
+        column="substr(sis_digest, 1, 16)",
+        from_where="FROM rostering_person WHERE district_id = %s AND sis_digest <> ''",
+        params=[district.pk],
+    )
+    assert sorted(digests) == sorted(values)
+    assert ordered == (db.vendor == "postgresql")
+    if ordered:
+        assert list(digests) == sorted(values)
+    empty, _ = backend.digests_read(
+        column="substr(sis_digest, 1, 16)",
+        from_where="FROM rostering_person WHERE district_id = %s AND sis_digest = 'x'",
+        params=[district.pk],
+    )
+    assert len(empty) == 0

@@ -1,11 +1,12 @@
 """What the import engine needs from a database, whichever it is."""
 
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from django.db import connection, transaction
 
-from rostering.sync.upsert import TableSpec, conflict_sql, returning_sql
+from rostering.sync.upsert import TableSpec, conflict_sql, returning_sql, rows_streamed
 
 Adapter = tuple[int, Callable]
 # apply(file_index, parts, record) -> record, and skip(file_index): what a run's files
@@ -106,6 +107,14 @@ class WriteBackend:
     def select_in(self, *, sql: str, params: Sequence, values: Sequence) -> list[tuple]:
         """Runs `sql`, which ends in `IN ({marks})`, over `values` (in chunks)."""
         raise NotImplementedError
+
+    def digests_read(self, *, column: str, from_where: str, params: Sequence) -> tuple[array, bool]:
+        """The 64-bit fingerprints the SQL expression `column` (16 hex digits) gives for
+        the rows of `from_where`, and whether they come in ascending order."""
+        digests = array("Q")
+        for rows in rows_streamed(sql=f"SELECT {column} {from_where}", params=params):
+            digests.extend(int(digest, 16) for (digest,) in rows)
+        return digests, False
 
     def digests_refresh(
         self, spec: TableSpec, district_id: int, pairs: Sequence[tuple[tuple, str]]

@@ -6,6 +6,8 @@ file's one transaction; the new rows of a part flow through one open COPY
 table and one INSERT … SELECT … ON CONFLICT; look-ups send their values as one array.
 """
 
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -154,6 +156,24 @@ class PostgresBackend(WriteBackend):
                     copy.write_row(row)
             cursor.execute(f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {stage}{tail}")
             return cursor.fetchall() if returns else []
+
+    def digests_read(self, *, column: str, from_where: str, params: Sequence) -> tuple[array, bool]:
+        """In order, as one value: the server sorts the hex digits (bytewise, which is
+        their numeric order) and sends them as bytes, read straight into the array
+        (the rows one by one cost ~0.3 s of Python a million)."""
+        sql = (
+            f"SELECT decode(string_agg({column}, '' ORDER BY {column} COLLATE \"C\"), 'hex') "
+            f"{from_where}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            (packed,) = cursor.fetchone()
+        digests = array("Q")
+        if packed:
+            digests.frombytes(bytes(packed))  # big-endian, as the hex digits read
+            if sys.byteorder == "little":
+                digests.byteswap()
+        return digests, True
 
     def select_in(self, *, sql: str, params: Sequence, values: Sequence) -> list[tuple]:
         """The values travel as one array parameter (`= ANY(%s)`): binding thousands of
