@@ -1,5 +1,7 @@
 """Enrollments of students and teachers in sections."""
 
+from collections.abc import Callable
+
 from rostering.models.classes import Enrollment
 from rostering.sync import issues
 from rostering.sync.classes import _BOOK, _FIXED, _TIMES, SECTION
@@ -39,7 +41,7 @@ ENROLLMENT = TableSpec(
 )
 
 
-def _links_of_cut_rows(ctx: RunContext, sections: dict, people: dict):
+def _links_of_cut_rows(ctx: RunContext, id_maps: Callable[[], tuple[dict, dict]]):
     """The stored live enrollments of classes and people the rules cut in this run: the
     SIS may send them unchanged, yet they must be converted (then skipped and archived as
     the rules say). Read once, on first use, when the classes and people are decided."""
@@ -49,6 +51,7 @@ def _links_of_cut_rows(ctx: RunContext, sections: dict, people: dict):
         if not found:
             live = Enrollment.objects.filter(district_id=ctx.district_id, status="active",
                                              year_archive__isnull=True)  # fmt: skip
+            sections, people = id_maps()
             cut = {
                 "section_id": [sections[s] for s in ctx.rule_cut_sections if s in sections],
                 "person_id": [people[p] for p in ctx.rule_cut_people if p in people],
@@ -65,8 +68,17 @@ def _links_of_cut_rows(ctx: RunContext, sections: dict, people: dict):
 
 
 def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
-    sections = id_map(table=SECTION.table, district_id=ctx.district_id, where=SECTION.live_sql)
-    people = aliased(id_map(table=PERSON.table, district_id=ctx.district_id), ctx.aliases)
+    maps: list[dict] = []
+
+    def ids() -> tuple[dict, dict]:
+        """The classes' and people's ids by sourcedId, read on first use: a pull that
+        passes over every enrollment never needs them."""
+        if not maps:
+            maps.append(id_map(table=SECTION.table, district_id=ctx.district_id,
+                               where=SECTION.live_sql))  # fmt: skip
+            maps.append(aliased(id_map(table=PERSON.table, district_id=ctx.district_id),
+                                ctx.aliases))  # fmt: skip
+        return maps[0], maps[1]
 
     def skip(reason: str) -> list[list]:
         counts.skip(reason)
@@ -80,6 +92,7 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
         ):
             writer.rule_cut.add(e.sourced_id)  # archived if stored, as the rules say
             return skip(reason)  # its class or person is outside the connection's rules
+        sections, people = ids()
         section = sections.get(e.class_sourced_id)
         if section is None:
             if e.class_sourced_id in ctx.not_imported_sections:
@@ -116,6 +129,6 @@ def enrollment_writer(*, ctx: RunContext, issues_, counts) -> RowWriter:
     )
     writer.also_keep = lambda: relink_waiting_rows(ctx, Enrollment, "person_id")
     if ctx.rules is not None:  # without rules nothing is cut: no look-up on each row
-        writer.convert_always = _links_of_cut_rows(ctx, sections, people)
+        writer.convert_always = _links_of_cut_rows(ctx, ids)
     writer.rekeys = Rekeys(writer, enrollment_rule(Enrollment))
     return writer

@@ -34,7 +34,7 @@ from rostering.models.people import RosterStatus
 from rostering.models.rules import NameFormat, SyncRules
 from rostering.sync.context import RunContext
 from rostering.sync.upsert import TableSpec
-from sis.fingerprints import KnownDigests, SortedDigests
+from sis.fingerprints import KnownDigests, held_digests
 from sis.records import ENTITY_ROLE, Entity
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +94,7 @@ class StoredDigests:
     ordered: bool = False  # in ascending order already
 
     def known(self) -> KnownDigests:
-        return KnownDigests(seed=self.seed, digests=SortedDigests(self.digests, self.ordered))
+        return KnownDigests(seed=self.seed, digests=held_digests(self.digests, self.ordered))
 
 
 def stored_digests(*, ctx: RunContext, entity: Entity, spec: TableSpec) -> StoredDigests | None:

@@ -9,9 +9,11 @@ import orjson
 import pytest
 
 from sis.fingerprints import (
+    SET_LIMIT,
     KnownDigests,
     SisUnchanged,
     SortedDigests,
+    held_digests,
     held_found,
     raw_ident,
     row_keys,
@@ -115,5 +117,11 @@ def test_sorted_digests_hold_exactly_the_fingerprints_given():
     page = [*values[:50], *others][:300]
     assert held_found(held, page) == [v in held for v in page] == held_found(set(values), page)
     assert held.found([0, (1 << 64) - 1]) == [0 in values, (1 << 64) - 1 in values]
+    for size in (1, 2, 17, 300):  # fewer buckets for fewer values
+        few = SortedDigests(array("Q", values[:size]))
+        assert all(v in few for v in values[:size]) and not any(v in few for v in others)
+        assert few.found([*values[:size], *list(others)[:5]]) == [True] * size + [False] * 5
+    assert type(held_digests(array("Q", values[:100]))) is frozenset
+    assert type(held_digests(array("Q", range(SET_LIMIT + 1)), ordered=True)) is SortedDigests
     empty = SortedDigests(array("Q"))
     assert not empty and 0 not in empty
