@@ -34,6 +34,11 @@ class KnownRows:
     def is_new(self, key: tuple) -> bool:
         return hash(key) not in self.keys
 
+    @property
+    def empty(self) -> bool:
+        """The district has no row in the table (its first load): every row is new."""
+        return not self.keys
+
 
 class UnknownRows:
     """For delta runs, which bring a few rows of a large table: reading the whole table

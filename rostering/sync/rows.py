@@ -9,7 +9,7 @@ screening, usernames and school links on top (people.PersonWriter).
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import gt, itemgetter
 from typing import Any
 
 from django.db import IntegrityError
@@ -119,6 +119,10 @@ class RowWriter:
             for c, n in spec.max_lengths
             if c in self.data_columns
         ]
+        # The limited values of a row as a tuple, and their limits, for overlong().
+        indexes = [index for index, _, _ in self.limits]
+        self._limited = itemgetter(*indexes) if len(indexes) > 1 else _one_of(indexes)
+        self._limits_max = tuple(limit for _, _, limit in self.limits)
         key_columns = spec.key_columns
         self.key_sid = key_columns.index("sourced_id")
         self.row_sid = spec.index("sourced_id")
@@ -193,6 +197,8 @@ class RowWriter:
         """The items that are not unchanged, in order, each with its stored row (None when
         it is new); unchanged ones are counted. Only rows that may exist are looked up."""
         known = self.known_load()
+        if known.__class__ is KnownRows and known.empty:  # a first load: nothing to compare
+            return [(payload, digest, None) for payload, _, digest in items]
         unchanged, is_new = known.unchanged, known.is_new
         candidates, maybe_stored = [], []
         same = 0
@@ -249,6 +255,8 @@ class RowWriter:
         """Stores the fingerprints of rows found unchanged the slow way (after a new
         version, or a change of settings): the next pull passes over them.
         `sis_of(payload, content hash)` is the sis_digest a row would be written with."""
+        if len(found) == len(items):  # every row changed, or is new
+            return
         changed = {id(payload) for payload, _, _ in found}
         refresh = [(key, sis) for payload, key, digest in items if id(payload) not in changed
                    and (sis := sis_of(payload, digest))]  # fmt: skip
@@ -318,6 +326,11 @@ class RowWriter:
 
     def overlong(self, data: list) -> list[tuple]:
         """The row's values longer than their column, as failures naming each field."""
+        try:  # in C: no value is longer than its limit (the usual row)
+            if not any(map(gt, map(len, self._limited(data)), self._limits_max)):
+                return []
+        except TypeError:
+            pass  # a value without a length (None): looked at one by one
         found = []
         for index, column, limit in self.limits:
             value = data[index]
@@ -457,6 +470,14 @@ def _key_function(indexes: list[int]) -> Callable[[list], tuple]:
         (index,) = indexes
         return lambda data: (data[index],)
     return itemgetter(*indexes)
+
+
+def _one_of(indexes: list[int]) -> Callable[[Sequence], tuple]:
+    """A row's value at the one index of `indexes` (none: no value), as a tuple."""
+    if not indexes:
+        return lambda data: ()
+    (index,) = indexes
+    return lambda data: (data[index],)
 
 
 def id_map(*, table: str, district_id: int, where: str = "", params: tuple = ()) -> dict[str, int]:

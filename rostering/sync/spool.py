@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from rostering.sync.context import RunContext
 from sis import records
+from sis.fingerprints import SisUnchanged
 from sis.records import Entity, SisNotice, SisPage, SisRowProblem
 
 RECORD_CLASSES = (
@@ -37,6 +38,9 @@ def _register_fast_pickling() -> None:
             return cls, tuple([getattr(record, name) for name in names])
 
         copyreg.pickle(cls, reduce)
+    # A row passed over (most rows of a no-change pull): its tuple, made again without
+    # the named tuple's Python-level __new__ and __getnewargs__.
+    copyreg.pickle(SisUnchanged, lambda item: (tuple.__new__, (SisUnchanged, tuple(item))))
 
 
 _register_fast_pickling()

@@ -1,5 +1,6 @@
 """What the import engine needs from a database, whichever it is."""
 
+import sys
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -128,3 +129,12 @@ class WriteBackend:
         )
         with connection.cursor() as cursor:
             cursor.executemany(sql, [(sis, district_id, *key) for key, sis in pairs])
+
+
+def digests_unpacked(packed: bytes) -> array:
+    """64-bit fingerprints from their bytes, each big-endian (as their hex digits read)."""
+    digests = array("Q")
+    digests.frombytes(packed)
+    if sys.byteorder == "little":
+        digests.byteswap()
+    return digests

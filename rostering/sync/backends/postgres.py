@@ -6,7 +6,6 @@ file's one transaction; the new rows of a part flow through one open COPY
 table and one INSERT … SELECT … ON CONFLICT; look-ups send their values as one array.
 """
 
-import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -17,7 +16,7 @@ import orjson
 from django.db import connection, transaction
 from psycopg.types.json import Jsonb
 
-from rostering.sync.backends.base import Adapter, WriteBackend
+from rostering.sync.backends.base import Adapter, WriteBackend, digests_unpacked
 from rostering.sync.copy_stream import copy_streaming, stream_rows
 from rostering.sync.streaming import PageReader, file_apply_streamed
 from rostering.sync.upsert import TableSpec, chunks
@@ -168,12 +167,7 @@ class PostgresBackend(WriteBackend):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             (packed,) = cursor.fetchone()
-        digests = array("Q")
-        if packed:
-            digests.frombytes(bytes(packed))  # big-endian, as the hex digits read
-            if sys.byteorder == "little":
-                digests.byteswap()
-        return digests, True
+        return digests_unpacked(bytes(packed or b"")), True
 
     def select_in(self, *, sql: str, params: Sequence, values: Sequence) -> list[tuple]:
         """The values travel as one array parameter (`= ANY(%s)`): binding thousands of
