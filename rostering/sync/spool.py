@@ -9,6 +9,7 @@ import dataclasses
 import pickle
 import tempfile
 from collections.abc import Iterator
+from operator import attrgetter
 
 from rostering.sync.context import RunContext
 from sis import records
@@ -32,10 +33,10 @@ RECORD_CLASSES = (
 def _register_fast_pickling() -> None:
     """Pickle records as (class, field tuple): half the time of the dataclass default."""
     for cls in RECORD_CLASSES:
-        names = [f.name for f in dataclasses.fields(cls)]
+        values = attrgetter(*[f.name for f in dataclasses.fields(cls)])  # a tuple, in C
 
-        def reduce(record, cls=cls, names=names):
-            return cls, tuple([getattr(record, name) for name in names])
+        def reduce(record, cls=cls, values=values):
+            return cls, values(record)
 
         copyreg.pickle(cls, reduce)
     # A row passed over (most rows of a no-change pull): its tuple, made again without

@@ -118,3 +118,21 @@ def test_digests_read_gives_the_stored_fingerprints_as_numbers_in_order():
         params=[district.pk],
     )
     assert len(empty) == 0
+
+
+def test_cached_adapter_adapts_each_value_once_and_equal_values_alike():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from rostering.sync.backends.base import cached_adapter
+
+    calls = []
+    adapt = cached_adapter(lambda value: calls.append(value) or value.isoformat())
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    same_instant = now.astimezone(timezone(timedelta(hours=-8)))
+    assert [adapt(v) for v in (now, now, None, now, same_instant)] == [
+        "2026-12-07T10:00:00+00:00", "2026-12-07T10:00:00+00:00", None,
+        "2026-12-07T10:00:00+00:00", "2026-12-07T10:00:00+00:00",
+    ]  # fmt: skip
+    assert calls == [now]
+    later = now + timedelta(days=1)
+    assert adapt(later) == "2026-12-08T10:00:00+00:00" and calls == [now, later]

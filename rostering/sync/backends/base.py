@@ -4,6 +4,7 @@ import sys
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -138,3 +139,26 @@ def digests_unpacked(packed: bytes) -> array:
     if sys.byteorder == "little":
         digests.byteswap()
     return digests
+
+
+def cached_adapter(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`adapt` for dates and times (None stays None), remembering what it made: most
+    rows of a batch share their created_at and updated_at (one value), and dates repeat.
+    Equal values adapt alike (an aware time is written as the instant it is)."""
+    made: dict = {}
+    last: list = [None, None]  # the value adapted last, and what it made
+
+    def adapted(value):
+        if value is last[0]:
+            return last[1]
+        if value is None:
+            return None
+        result = made.get(value)
+        if result is None:
+            if len(made) > 10_000:
+                made.clear()
+            result = made[value] = adapt(value)
+        last[0], last[1] = value, result
+        return result
+
+    return adapted

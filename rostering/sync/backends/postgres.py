@@ -8,7 +8,7 @@ table and one INSERT … SELECT … ON CONFLICT; look-ups send their values as o
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 
@@ -16,7 +16,7 @@ import orjson
 from django.db import connection, transaction
 from psycopg.types.json import Jsonb
 
-from rostering.sync.backends.base import Adapter, WriteBackend, digests_unpacked
+from rostering.sync.backends.base import Adapter, WriteBackend, cached_adapter, digests_unpacked
 from rostering.sync.copy_stream import copy_streaming, stream_rows
 from rostering.sync.streaming import PageReader, file_apply_streamed
 from rostering.sync.upsert import TableSpec, chunks
@@ -35,27 +35,9 @@ def _jsonb(value) -> Jsonb:
     return Jsonb(value, dumps=orjson.dumps)
 
 
-def _iso_text_cached() -> Callable:
-    """date/datetime -> ISO 8601 text (None stays None), remembering what it formatted:
-    psycopg's own datetime dumper costs ~3 us a value, and a batch's created_at and
-    updated_at are one value."""
-    texts: dict = {}
-    last = [None, None]  # the value formatted last, and its text: most rows repeat it
-
-    def adapt(value):
-        if value is last[0]:
-            return last[1]
-        if value is None:
-            return None
-        text = texts.get(value)
-        if text is None:
-            if len(texts) > 10_000:
-                texts.clear()
-            text = texts[value] = value.isoformat()
-        last[0], last[1] = value, text
-        return text
-
-    return adapt
+def _iso_text(value) -> str:
+    """psycopg's own datetime dumper costs ~3 us a value; COPY takes ISO 8601 text."""
+    return value.isoformat()
 
 
 def _copy_into(table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
@@ -123,7 +105,7 @@ class PostgresBackend(WriteBackend):
             if column in spec.json_columns:
                 adapters.append((i, _jsonb))
             elif column in spec.datetime_columns or column in spec.date_columns:
-                adapters.append((i, _iso_text_cached()))
+                adapters.append((i, cached_adapter(_iso_text)))
         return adapters
 
     def insert_new(self, spec: TableSpec, rows: Sequence[Sequence]) -> None:
