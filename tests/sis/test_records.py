@@ -6,10 +6,12 @@ import dataclasses
 
 import pytest
 
+from sis import records
 from sis.records import (
     CEDS_GRADES,
     Entity,
     Role,
+    SisEnrollment,
     SisPage,
     SisSchool,
     grade_normalise,
@@ -89,6 +91,22 @@ def test_records_are_frozen_and_slotted():
     with pytest.raises(dataclasses.FrozenInstanceError):
         school.name = "x"  # type: ignore[misc]
     assert not hasattr(school, "__dict__")
+
+
+def test_row_records_are_slotted_hashable_and_compared_by_value():
+    """The records made per SIS row are not frozen (their __init__ would cost ~1 us more
+    each), but behave as values: equal when their fields are (the fingerprint aside),
+    hashable alike, and changed only by making another."""
+    for name in records.ROW_RECORDS:
+        cls = getattr(records, name)
+        params = dataclasses.fields(cls)
+        assert cls.__dataclass_params__.eq and cls.__hash__ is not None and "__slots__" in vars(cls)
+        assert [f.name for f in params if not f.compare] == ["sis_digest"]
+    one = SisEnrollment("e1", "k1", "s1", None, "student", True, None, None, "active", None, "ab")
+    two = dataclasses.replace(one, sis_digest="cd")
+    assert one == two and hash(one) == hash(two) and len({one, two}) == 1
+    assert one.sis_digest == "ab" and not hasattr(one, "__dict__")
+    assert dataclasses.replace(one, role="teacher") != one
 
 
 def test_enums_and_page_defaults():
