@@ -136,3 +136,14 @@ def test_cached_adapter_adapts_each_value_once_and_equal_values_alike():
     assert calls == [now]
     later = now + timedelta(days=1)
     assert adapt(later) == "2026-12-08T10:00:00+00:00" and calls == [now, later]
+
+
+def test_sqlite_json_text_reads_back_as_the_value():
+    import json
+
+    from rostering.sync.backends.sqlite import _json_text
+
+    for value in (["05", "KG"], ("09", "10"), {"a": [1, None]}, "é", None, []):
+        expected = list(value) if isinstance(value, tuple) else value
+        assert json.loads(_json_text(value)) == expected
+    assert json.loads(_json_text({1: "x"})) == {"1": "x"}  # orjson refuses: Django's way
