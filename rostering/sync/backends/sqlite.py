@@ -5,6 +5,7 @@ file from the SIS first keeps that transaction short, so the demo's web server a
 workers sharing the file are not kept waiting (see files.py and spool.py).
 """
 
+import json
 from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,11 +28,11 @@ SELECT_CHUNK = 5_000
 
 def _json_text(value) -> str:
     """JSON text for a JSONField column: orjson (Django's json.dumps costs ~2 us a value);
-    whatever orjson cannot write goes Django's way."""
+    whatever orjson cannot write goes Django's way (json.dumps, as its SQLite backend)."""
     try:
         return orjson.dumps(value).decode()
     except TypeError:
-        return connection.ops.adapt_json_value(value, None)
+        return json.dumps(value)
 
 
 class SqliteBackend(WriteBackend):
