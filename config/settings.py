@@ -189,7 +189,9 @@ LOGGING = {
 
 # SIS clients: records per page asked for, and parallel requests per SIS.
 SIS_PAGE_SIZE = env.int("SIS_PAGE_SIZE", default=1000)
-SIS_CONCURRENCY = env.int("SIS_CONCURRENCY", default=4)
+SIS_CONCURRENCY = env.int("SIS_CONCURRENCY", default=6)
+# Pages read ahead of the writer (in flight or waiting): what bounds a pull's memory.
+SIS_PREFETCH = env.int("SIS_PREFETCH", default=8)
 # Seconds: to connect, to wait for a page, and the most spent retrying one request.
 SIS_CONNECT_TIMEOUT = env.float("SIS_CONNECT_TIMEOUT", default=10.0)
 SIS_READ_TIMEOUT = env.float("SIS_READ_TIMEOUT", default=120.0)

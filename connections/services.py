@@ -250,6 +250,7 @@ def connection_client(*, connection: Connection, **options) -> SisClient:
     defaults = {
         "page_size": settings.SIS_PAGE_SIZE,
         "concurrency": settings.SIS_CONCURRENCY,
+        "prefetch": settings.SIS_PREFETCH,
         "connect_timeout": settings.SIS_CONNECT_TIMEOUT,
         "read_timeout": settings.SIS_READ_TIMEOUT,
         "max_retry_seconds": settings.SIS_MAX_RETRY_SECONDS,

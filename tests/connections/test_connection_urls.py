@@ -144,3 +144,14 @@ def test_a_dns_answer_that_changes_after_saving_reaches_nothing(
 
     assert "127.0.0.1" in caught.value.message
     assert recorder.requests == []
+
+
+def test_a_connection_s_client_takes_the_sis_settings(district, settings):
+    settings.SIS_PAGE_SIZE, settings.SIS_CONCURRENCY, settings.SIS_PREFETCH = 250, 3, 5
+    connection = ConnectionFactory.build(
+        district=district, base_url="https://district.aeries.net/aeries/"
+    )
+    connection_save(connection=connection, actor=None, before=None, new_secret="secret-value")
+    with connection_client(connection=connection) as client:
+        options = client.options
+    assert (options.page_size, options.concurrency, options.prefetch) == (250, 3, 5)
