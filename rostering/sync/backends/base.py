@@ -162,3 +162,11 @@ def cached_adapter(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return result
 
     return adapted
+
+
+def one_value(sql: str, params: Sequence) -> Any:
+    """The single value a query selects."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (value,) = cursor.fetchone()
+    return value

@@ -16,7 +16,13 @@ import orjson
 from django.db import connection, transaction
 from psycopg.types.json import Jsonb
 
-from rostering.sync.backends.base import Adapter, WriteBackend, cached_adapter, digests_unpacked
+from rostering.sync.backends.base import (
+    Adapter,
+    WriteBackend,
+    cached_adapter,
+    digests_unpacked,
+    one_value,
+)
 from rostering.sync.copy_stream import copy_streaming, stream_rows
 from rostering.sync.streaming import PageReader, file_apply_streamed
 from rostering.sync.upsert import TableSpec, chunks
@@ -142,13 +148,8 @@ class PostgresBackend(WriteBackend):
         """In order, as one value: the server sorts the hex digits (bytewise, which is
         their numeric order) and sends them as bytes, read straight into the array
         (the rows one by one cost ~0.3 s of Python a million)."""
-        sql = (
-            f"SELECT decode(string_agg({column}, '' ORDER BY {column} COLLATE \"C\"), 'hex') "
-            f"{from_where}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            (packed,) = cursor.fetchone()
+        ordered = f"string_agg({column}, '' ORDER BY {column} COLLATE \"C\")"
+        packed = one_value(f"SELECT decode({ordered}, 'hex') {from_where}", params)
         return digests_unpacked(bytes(packed or b"")), True
 
     def select_in(self, *, sql: str, params: Sequence, values: Sequence) -> list[tuple]:

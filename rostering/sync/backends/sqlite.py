@@ -19,6 +19,7 @@ from rostering.sync.backends.base import (
     WriteBackend,
     cached_adapter,
     digests_unpacked,
+    one_value,
 )
 from rostering.sync.files import file_apply, file_fetch
 from rostering.sync.upsert import MAX_PARAMS, TableSpec, chunks
@@ -77,13 +78,8 @@ class SqliteBackend(WriteBackend):
         """As one value (the hex digits of every row, in order): read straight into the
         array, without a Python int per row. SQLite does not promise group_concat the
         subquery's order, so the order is checked (and made, if need be)."""
-        sql = (
-            f"SELECT group_concat(digest, '') "
-            f"FROM (SELECT {column} AS digest {from_where} ORDER BY 1)"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            (packed,) = cursor.fetchone()
+        in_order = f"SELECT {column} AS digest {from_where} ORDER BY 1"
+        packed = one_value(f"SELECT group_concat(digest, '') FROM ({in_order})", params)
         digests = digests_unpacked(bytes.fromhex(packed or ""))
         if any(a > b for a, b in zip(digests, islice(digests, 1, None), strict=False)):
             digests = array("Q", sorted(digests))
