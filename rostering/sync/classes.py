@@ -5,7 +5,8 @@ from rostering.sync import issues
 from rostering.sync.context import RunContext
 from rostering.sync.counts import SKIP_SCHOOL_NOT_MAPPED
 from rostering.sync.rekeys import Rekeys, section_rule
-from rostering.sync.rows import RowWriter, id_map
+from rostering.sync.row_links import id_map
+from rostering.sync.rows import RowWriter
 from rostering.sync.rules import section_rules_for
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
 from sis.records import SisClass, SisCourse, SisTerm

@@ -17,7 +17,8 @@ from rostering.sync.identity import aliased
 from rostering.sync.people_rows import PERSON
 from rostering.sync.rekeys import Rekeys, enrollment_rule
 from rostering.sync.relinks import relink_waiting_rows
-from rostering.sync.rows import Reference, RowWriter, id_map
+from rostering.sync.row_links import Reference, id_map
+from rostering.sync.rows import RowWriter
 from rostering.sync.upsert import LIVE_ROWS, RUN_COLUMN, TableSpec, char_limits
 from sis.records import ONEROSTER_PERSON_ROLES, SisEnrollment
 

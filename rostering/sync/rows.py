@@ -8,18 +8,12 @@ screening, usernames and school links on top (people.PersonWriter).
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from operator import gt, itemgetter
 from typing import Any
 
-from django.db import IntegrityError
-from django.db import connection as db
-
 from rostering.models.changes import RosterChange
 from rostering.models.people import RosterStatus
-from rostering.models.pins import FieldPin
 from rostering.sync import issues
-from rostering.sync.backends.base import WriteBackend
 from rostering.sync.changes import row_diff
 from rostering.sync.context import RunContext
 from rostering.sync.counts import SKIP_TOBEDELETED, Counts
@@ -28,6 +22,9 @@ from rostering.sync.hashing import content_hash
 from rostering.sync.issues import IssueCollector
 from rostering.sync.known import KnownRows, known_rows
 from rostering.sync.rekeys import Rekeys
+from rostering.sync.row_links import Reference, references_verify
+from rostering.sync.row_passing import PassingOver
+from rostering.sync.row_pins import PinnedFields
 from rostering.sync.rules import RULE_ARCHIVE_REASON
 from rostering.sync.safeguard import Safeguard
 from rostering.sync.upsert import RUN_COLUMN, TableSpec
@@ -36,39 +33,6 @@ from sis.fingerprints import SisUnchanged
 # What the database holds for an incoming row: (id, content_hash, status, *the row in
 # the spec's column order).
 STORED_ID, STORED_HASH, STORED_STATUS, STORED_ROW = 0, 1, 2, 3
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A link column to another roster table that has no database constraint."""
-
-    column: str
-    table: str
-    names: str  # what the linked row is, for the message: "class", "person"
-
-
-MISSING_REFERENCES = (
-    "{table} rows written by this import name {count:,} {names} id(s) that are not in the "
-    "database (deleted while importing?)"
-)
-
-
-def references_verify(
-    backend: WriteBackend, spec: TableSpec, linked: dict[Reference, set[int]]
-) -> None:
-    """Raises IntegrityError (the file is rolled back) if a row this run wrote links to a
-    row that does not exist: one look-up of the distinct ids, not a check per row."""
-    for ref, ids in linked.items():
-        if not ids:
-            continue
-        found = backend.select_in(
-            sql=f"SELECT id FROM {ref.table} WHERE id IN ({{marks}})", params=[], values=list(ids)
-        )
-        missing = ids - {row[0] for row in found}
-        if missing:
-            raise IntegrityError(
-                MISSING_REFERENCES.format(count=len(missing), table=spec.name, names=ref.names)
-            )
 
 
 # Builds the rows (values without bookkeeping columns) for one record; an empty
@@ -83,7 +47,7 @@ Item = tuple[Any, tuple, str]
 Change = tuple[Any, str, tuple | None]
 
 
-class RowWriter:
+class RowWriter(PassingOver, PinnedFields):
     """Writes one part's rows into its table; `finish()` ends the part."""
 
     def __init__(
@@ -225,32 +189,6 @@ class RowWriter:
         return found
 
     # Rows the SIS sends exactly as they were stored (fingerprints.py) ---------------------
-    def passes_over(self, item: SisUnchanged) -> bool:
-        """Counts an unchanged row; False when the run needs it converted after all (its
-        sourcedId came before, so the repeat is reported as usual; a pinned field, so the
-        SIS's value is noted)."""
-        sid = item.sourced_id
-        if sid in self.seen_ids or (self.pins and sid in self.pins):
-            return False
-        if self.convert_always is not None and sid in self.convert_always():
-            return False
-        if self.unchanged_keys is not None:
-            keys = self.unchanged_keys(item)
-            if keys is None or not keys.isdisjoint(self.seen):
-                return False
-            self.seen |= keys
-        self.seen_ids.add(sid)
-        self.counts.unchanged += 1
-        return True
-
-    def converted_after_all(self, item: SisUnchanged) -> list:
-        """The records of an unchanged row the run must convert after all."""
-        records, problems, warnings = self.ctx.client.convert_unchanged([item])
-        self.counts.received += len(records) + len(problems) - 1
-        issues.problems_report(problems, self.fail)
-        issues.sis_warnings_report(warnings, self.issues)
-        return records
-
     def digest_refresh(self, items: list[Item], found: list[Change], sis_of) -> None:
         """Stores the fingerprints of rows found unchanged the slow way (after a new
         version, or a change of settings): the next pull passes over them.
@@ -387,33 +325,6 @@ class RowWriter:
             self.linked[ref].update(map(pick, creates))
             self.linked[ref].update(map(pick, writes))
 
-    # Pinned fields ---------------------------------------------------------------------
-    def pins_observe(self, sourced_id: str, sis_values: dict[str, Any]) -> None:
-        """Notes what the SIS says of a row's pinned fields; counts those it disagrees on."""
-        for field, (pin_id, value) in self.pins[sourced_id].items():
-            sis = sis_values[field]
-            sis = list(sis) if isinstance(sis, tuple) else sis
-            self.pin_seen[pin_id] = sis
-            if sis != value:
-                self.counts.pinned_differ += 1
-
-    def pinned(self, sourced_id: str, values: Sequence, columns: Sequence[str]) -> list:
-        """`values` (in `columns` order) with the row's pinned fields put back."""
-        values = list(values)
-        for field, (_, value) in self.pins[sourced_id].items():
-            values[columns.index(field)] = value
-        return values
-
-    def pins_flush(self) -> None:
-        """Stores what the SIS said of each pinned field (shown beside the pin)."""
-        if not self.pin_seen:
-            return
-        pins = list(FieldPin.objects.filter(pk__in=list(self.pin_seen)))
-        for pin in pins:
-            pin.sis_value, pin.sis_seen_at = self.pin_seen[pin.pk], self.ctx.now
-        FieldPin.objects.bulk_update(pins, ["sis_value", "sis_seen_at"])
-        self.pin_seen = {}
-
     # The end of a part ---------------------------------------------------------------
     def finish(self) -> None:
         self.known = None
@@ -478,13 +389,3 @@ def _one_of(indexes: list[int]) -> Callable[[Sequence], tuple]:
         return lambda data: ()
     (index,) = indexes
     return lambda data: (data[index],)
-
-
-def id_map(*, table: str, district_id: int, where: str = "", params: tuple = ()) -> dict[str, int]:
-    """sourcedId → id for a district's rows of one table (one query)."""
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"SELECT sourced_id, id FROM {table} WHERE district_id = %s {where}",
-            [district_id, *params],
-        )
-        return dict(cursor.fetchall())
