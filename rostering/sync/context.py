@@ -82,9 +82,11 @@ class RunContext:
     def people_files_done(self) -> None:
         """Frees what only the person and contact writers read, once their files are
         written (a large district's e-mails, agents and usernames: tens of MB that the
-        enrollments part would otherwise hold beside its own)."""
+        enrollments part would otherwise hold beside its own; the sourcedIds of every
+        person listed, and the accounts by their stable keys, which relinks read)."""
         self.agents, self.emails, self.people_written = {}, {}, set()
         self.username_owners = self.fresh_people = self.known_people = None
+        self.people_seen, self.identity = set(), None
 
     @property
     def district_id(self) -> int:
