@@ -59,10 +59,7 @@ class SortedDigests:
     def __contains__(self, digest: object) -> bool:
         if digest.__class__ is not int or not 0 <= digest < 1 << 64:  # type: ignore[operator]
             return False
-        prefix = digest >> self.shift  # type: ignore[operator]
-        low, high = self.starts[prefix], self.starts[prefix + 1]
-        index = bisect_left(self.values, digest, low, high)  # type: ignore[arg-type]
-        return index < high and self.values[index] == digest
+        return self.found([digest])[0]  # type: ignore[list-item]
 
     def __len__(self) -> int:
         return len(self.values)
@@ -131,11 +128,8 @@ _USER_KEYS = msgspec.json.Decoder(list[_UserKey])
 def raw_ident(raw: Any) -> Any:
     """What a split row is compared by (the pager's repeated-page guard compares parsed
     rows by sourcedId): its sourcedId, else its bytes."""
-    try:
-        sid = _KEY.decode(raw).sourcedId
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        sid = None
-    return sid or bytes(raw)
+    (key,) = row_keys([raw], users=False)
+    return (key.sourcedId if key is not None else None) or bytes(raw)
 
 
 class RowList(list):

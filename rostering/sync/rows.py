@@ -84,8 +84,7 @@ class RowWriter(PassingOver, PinnedFields):
             if c in self.data_columns
         ]
         # The limited values of a row as a tuple, and their limits, for overlong().
-        indexes = [index for index, _, _ in self.limits]
-        self._limited = itemgetter(*indexes) if len(indexes) > 1 else _one_of(indexes)
+        self._limited = _key_function([index for index, _, _ in self.limits])
         self._limits_max = tuple(limit for _, _, limit in self.limits)
         key_columns = spec.key_columns
         self.key_sid = key_columns.index("sourced_id")
@@ -376,16 +375,11 @@ class Kept:
 
 
 def _key_function(indexes: list[int]) -> Callable[[list], tuple]:
-    """A row's key as a tuple of its key values (what KnownRows hashes)."""
+    """A row's values at `indexes` as a tuple (a key, what KnownRows hashes; the values
+    overlong() measures)."""
+    if not indexes:
+        return lambda data: ()
     if len(indexes) == 1:
         (index,) = indexes
         return lambda data: (data[index],)
     return itemgetter(*indexes)
-
-
-def _one_of(indexes: list[int]) -> Callable[[Sequence], tuple]:
-    """A row's value at the one index of `indexes` (none: no value), as a tuple."""
-    if not indexes:
-        return lambda data: ()
-    (index,) = indexes
-    return lambda data: (data[index],)

@@ -41,9 +41,6 @@ def _register_fast_pickling() -> None:
             return cls, values(record)
 
         copyreg.pickle(cls, reduce)
-    # A row passed over (most rows of a no-change pull): its tuple, made again without
-    # the named tuple's Python-level __new__ and __getnewargs__.
-    copyreg.pickle(SisUnchanged, lambda item: (tuple.__new__, (SisUnchanged, tuple(item))))
 
 
 _register_fast_pickling()
